@@ -1,0 +1,114 @@
+"""``create_app(settings)``: builds the services once and wires the HTTP layer to them."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from transferd.api import authorize, boards, health, transfers
+from transferd.api.errors import EXCEPTION_HANDLERS
+from transferd.auth.guard import Guard
+from transferd.auth.tokens import Keyring, TokenService
+from transferd.clock import Clock, SystemClock
+from transferd.datadir import ensure_data_dir
+from transferd.settings import Settings
+from transferd.store.db import create_engine, migrate
+from transferd.store.keys import ApiKeyStore
+
+access_log = logging.getLogger("transferd.access")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    keys: ApiKeyStore
+    tokens: TokenService
+    guard: Guard
+    _started: bool = field(default=False, repr=False)
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock | None = None) -> Services:
+        clock = clock or SystemClock()
+        ensure_data_dir(settings.data_dir)
+        engine = create_engine(settings.resolved_database_url)
+        keys = ApiKeyStore(engine)
+        keyring = Keyring.load_or_create(settings.data_dir / "signing-keys.json", clock.now())
+        tokens = TokenService(
+            keyring,
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+            lifetime=settings.token_lifetime_seconds,
+            leeway=settings.token_leeway_seconds,
+        )
+        return cls(settings, clock, engine, keys, tokens, Guard(keys, tokens, clock))
+
+    async def start(self) -> None:
+        if not self._started:
+            await migrate(self.engine)
+            self._started = True
+
+    async def stop(self) -> None:
+        await self.engine.dispose()
+
+
+class AccessLog:
+    """Method, path (never the query: it may carry an upload signature), status and time; no headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not access_log.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            access_log.info(
+                "%s %s %d %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, services: Services | None = None
+) -> Starlette:
+    services = services or Services.build(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await services.start()
+        try:
+            yield
+        finally:
+            await services.stop()
+
+    app = Starlette(
+        routes=[*health.routes, *authorize.routes, *transfers.routes, *boards.routes],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.add_middleware(AccessLog)
+    return app

@@ -1,0 +1,195 @@
+"""The ``transferd`` command: run the server, manage API keys, send and fetch transfers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from transferd.settings import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _iso(timestamp: int | None) -> str | None:
+    return None if timestamp is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
+
+
+def _run(coroutine_factory: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
+    """Run one operator command against the configured database (works while the server runs)."""
+    from transferd.app import Services
+
+    async def main() -> int:
+        services = Services.build(_settings())
+        try:
+            await services.start()
+            return await coroutine_factory(services)
+        finally:
+            await services.stop()
+
+    return asyncio.run(main())
+
+
+def _key_json(record: Any) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "name": record.name,
+        "application": record.application_name,
+        "application_id": record.application_id,
+        "hint": f"…{record.hint}",
+        "created_at": _iso(record.created_at),
+        "last_used_at": _iso(record.last_used_at),
+        "revoked_at": _iso(record.revoked_at),
+    }
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    async def create(services: Any) -> int:
+        created = await services.keys.create(
+            name=args.name, application=args.app or args.name, now=services.clock.now()
+        )
+        if args.json:
+            print(json.dumps({**_key_json(created.record), "key": created.secret}))
+        else:
+            record = created.record
+            print(f"Created API key {record.id} ({record.name}, application {record.application_name}).")
+            print("It is shown only this once; keep it secret:")
+            print(created.secret)
+        return 0
+
+    return _run(create)
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    async def list_keys(services: Any) -> int:
+        records = [_key_json(record) for record in await services.keys.list()]
+        if args.json:
+            print(json.dumps(records))
+            return 0
+        print(f"{'ID':<21} {'NAME':<20} {'APPLICATION':<20} {'CREATED':<21} {'LAST USED':<21} REVOKED")
+        for r in records:
+            print(
+                f"{r['id']:<21} {r['name'][:20]:<20} {r['application'][:20]:<20} {r['created_at']:<21} "
+                f"{r['last_used_at'] or '-':<21} {r['revoked_at'] or '-'}"
+            )
+        return 0
+
+    return _run(list_keys)
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    async def revoke(services: Any) -> int:
+        record = await services.keys.revoke(args.id, now=services.clock.now())
+        if record is None:
+            print(f"transferd: no API key with id {args.id}", file=sys.stderr)
+            return 1
+        print(f"Revoked API key {record.id} ({record.name}); its tokens stop working now.")
+        return 0
+
+    return _run(revoke)
+
+
+def cmd_signing_keys_rotate(_args: argparse.Namespace) -> int:
+    async def rotate(services: Any) -> int:
+        settings = services.settings
+        fresh = services.tokens.keyring.rotate(
+            services.clock.now(), settings.token_lifetime_seconds, settings.token_leeway_seconds
+        )
+        print(f"New signing key {fresh.kid}; older keys verify until their tokens expire.")
+        return 0
+
+    return _run(rotate)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from transferd.app import Services, create_app
+
+    settings = _settings()
+    if settings.public_url is None:
+        settings.public_url = f"http://{args.host}:{args.port}"
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    services = Services.build(settings)
+
+    async def bootstrap() -> None:
+        await services.start()
+        if await services.keys.count() == 0:
+            created = await services.keys.create(
+                name="default", application="default", now=services.clock.now()
+            )
+            # Printed to the terminal once, never logged.
+            print(
+                "\nFirst start: created API key "
+                f"{created.record.id} (application 'default'). It is shown only this once:\n\n"
+                f"    {created.secret}\n",
+                flush=True,
+            )
+        await services.engine.dispose()
+
+    asyncio.run(bootstrap())
+    app = create_app(settings, services=services)
+    print(
+        f"transferd listening on http://{args.host}:{args.port} (public URL {settings.base_url})", flush=True
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_level=settings.log_level,
+        server_header=False,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="transferd", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=cmd_serve)
+
+    keys = commands.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    create = keys.add_parser("create", help="create an API key and print it once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--app", help="application the key belongs to (default: the key's name)")
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(handler=cmd_keys_create)
+    listing = keys.add_parser("list", help="list API keys (never their secrets)")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_keys_list)
+    revoke = keys.add_parser("revoke", help="revoke an API key and every token issued for it")
+    revoke.add_argument("id")
+    revoke.set_defaults(handler=cmd_keys_revoke)
+
+    signing = commands.add_parser("signing-keys", help="manage token signing keys").add_subparsers(
+        dest="signing_command", required=True
+    )
+    signing.add_parser("rotate", help="start signing with a new key").set_defaults(
+        handler=cmd_signing_keys_rotate
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
