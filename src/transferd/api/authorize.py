@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from transferd.api.http import json_api, json_response, read_json
+from transferd.api.http import json_api, json_response, read_json_object
 from transferd.errors import ValidationFailed
 
 MAX_USER_IDENTIFIER = 255
 
 
-def parse_user_identifier(body: object) -> str | None:
+def parse_user_identifier(body: dict[str, Any] | None) -> str | None:
     if body is None:
         return None
-    if not isinstance(body, dict):
-        raise ValidationFailed('"authorize" must be an object')
     value = body.get("user_identifier")
     if value is None:
         return None
@@ -32,7 +32,7 @@ async def authorize(request: Request) -> Response:
     services = request.app.state.services
     # Any Authorization header is ignored here: clients re-authorize with a stale token (BL-14).
     key = await services.guard.authenticate_key(request.headers)
-    user_identifier = parse_user_identifier(await read_json(request))
+    user_identifier = parse_user_identifier(await read_json_object(request, "authorize"))
     token = services.tokens.issue(
         api_key_id=key.id,
         application_id=key.application_id,

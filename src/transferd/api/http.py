@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from transferd.auth.guard import Principal
-from transferd.errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType
+from transferd.errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -46,16 +46,33 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise InvalidJson(f"The request body is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # bad encoding, over-long integer, deep nesting
+        raise InvalidJson() from exc
+
+
 async def read_json(request: Request) -> Any:
     """The parsed body, or None for an empty one (clients send ``Content-Type: application/json``
     with no body on authorize, finalize and board upload-complete)."""
     body = await read_body(request, request.app.state.services.settings.max_json_body_bytes)
     if not body.strip():
         return None
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidJson(f"The request body is not valid JSON: {exc}") from exc
+    return parse_json(body)
+
+
+async def read_json_object(request: Request, name: str) -> dict[str, Any] | None:
+    """The body as a JSON object, or None for an empty body; any other JSON value is a 400."""
+    body = await read_body(request, request.app.state.services.settings.max_json_body_bytes)
+    if not body.strip():
+        return None
+    value = parse_json(body)
+    if not isinstance(value, dict):
+        raise ValidationFailed(f'"{name}" must be an object')
+    return value
 
 
 def json_api(handler: Endpoint) -> Endpoint:
