@@ -12,15 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from transferd.api import authorize, boards, health, transfers
+from transferd.api import authorize, boards, health, pages, transfers, uploads
 from transferd.api.errors import EXCEPTION_HANDLERS
 from transferd.auth.guard import Guard
 from transferd.auth.tokens import Keyring, TokenService
+from transferd.blobs import BlobStore, LocalBlobStore
 from transferd.clock import Clock, SystemClock
-from transferd.datadir import ensure_data_dir
+from transferd.datadir import ensure_data_dir, read_or_create_secret
+from transferd.services.sweeper import Sweeper
+from transferd.services.transfers import TransferService
+from transferd.services.uploads import UploadService
 from transferd.settings import Settings
 from transferd.store.db import create_engine, migrate
+from transferd.store.files import FileStore
 from transferd.store.keys import ApiKeyStore
+from transferd.store.transfers import TransferStore
 
 access_log = logging.getLogger("transferd.access")
 
@@ -33,6 +39,11 @@ class Services:
     keys: ApiKeyStore
     tokens: TokenService
     guard: Guard
+    blobs: BlobStore
+    files: FileStore
+    uploads: UploadService
+    transfers: TransferService
+    sweeper: Sweeper
     _started: bool = field(default=False, repr=False)
 
     @classmethod
@@ -49,7 +60,32 @@ class Services:
             lifetime=settings.token_lifetime_seconds,
             leeway=settings.token_leeway_seconds,
         )
-        return cls(settings, clock, engine, keys, tokens, Guard(keys, tokens, clock))
+        blobs = LocalBlobStore(settings.data_dir / "blobs")
+        files = FileStore(engine)
+        uploads = UploadService(
+            files,
+            blobs,
+            clock,
+            secret=read_or_create_secret(settings.data_dir / "upload-url-secret"),
+            base_url=settings.base_url,
+            lifetime=settings.upload_url_lifetime_seconds,
+        )
+        transfers = TransferService(TransferStore(engine, files), files, uploads, clock, settings)
+        sweeper = Sweeper(settings.sweep_interval_seconds)
+        sweeper.jobs += [transfers.resume_processing, transfers.sweep_expired]
+        return cls(
+            settings=settings,
+            clock=clock,
+            engine=engine,
+            keys=keys,
+            tokens=tokens,
+            guard=Guard(keys, tokens, clock),
+            blobs=blobs,
+            files=files,
+            uploads=uploads,
+            transfers=transfers,
+            sweeper=sweeper,
+        )
 
     async def start(self) -> None:
         if not self._started:
@@ -57,6 +93,8 @@ class Services:
             self._started = True
 
     async def stop(self) -> None:
+        await self.sweeper.stop()
+        await self.transfers.wait_idle()
         await self.engine.dispose()
 
 
@@ -91,22 +129,28 @@ class AccessLog:
             )
 
 
-def create_app(
-    settings: Settings, *, clock: Clock | None = None, services: Services | None = None
-) -> Starlette:
+def create_app(settings: Settings, *, clock: Clock | None = None, services: Services | None = None) -> Starlette:
     services = services or Services.build(settings, clock)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await services.start()
+        services.sweeper.start()
         try:
             yield
         finally:
             await services.stop()
 
     app = Starlette(
-        routes=[*health.routes, *authorize.routes, *transfers.routes, *boards.routes],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        routes=[
+            *health.routes,
+            *authorize.routes,
+            *transfers.routes,
+            *boards.routes,
+            *uploads.routes,
+            *pages.routes,
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.services = services

@@ -116,17 +116,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.public_url is None:
         settings.public_url = f"http://{args.host}:{args.port}"
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = Services.build(settings)
 
     async def bootstrap() -> None:
         await services.start()
         if await services.keys.count() == 0:
-            created = await services.keys.create(
-                name="default", application="default", now=services.clock.now()
-            )
+            created = await services.keys.create(name="default", application="default", now=services.clock.now())
             # Printed to the terminal once, never logged.
             print(
                 "\nFirst start: created API key "
@@ -138,9 +134,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     asyncio.run(bootstrap())
     app = create_app(settings, services=services)
-    print(
-        f"transferd listening on http://{args.host}:{args.port} (public URL {settings.base_url})", flush=True
-    )
+    print(f"transferd listening on http://{args.host}:{args.port} (public URL {settings.base_url})", flush=True)
     uvicorn.run(
         app,
         host=args.host,
@@ -161,9 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(handler=cmd_serve)
 
-    keys = commands.add_parser("keys", help="manage API keys").add_subparsers(
-        dest="keys_command", required=True
-    )
+    keys = commands.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)
     create = keys.add_parser("create", help="create an API key and print it once")
     create.add_argument("--name", required=True)
     create.add_argument("--app", help="application the key belongs to (default: the key's name)")
@@ -179,9 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     signing = commands.add_parser("signing-keys", help="manage token signing keys").add_subparsers(
         dest="signing_command", required=True
     )
-    signing.add_parser("rotate", help="start signing with a new key").set_defaults(
-        handler=cmd_signing_keys_rotate
-    )
+    signing.add_parser("rotate", help="start signing with a new key").set_defaults(handler=cmd_signing_keys_rotate)
     return parser
 
 

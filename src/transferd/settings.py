@@ -17,9 +17,7 @@ GIB = 1024**3
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRANSFERD_", extra="ignore")
 
-    data_dir: Path = Field(
-        default=Path("./transferd-data"), description="SQLite database, signing keys, blobs"
-    )
+    data_dir: Path = Field(default=Path("./transferd-data"), description="SQLite database, signing keys, blobs")
     database_url: str | None = Field(default=None, description="overrides the SQLite database in data_dir")
     public_url: str | None = Field(default=None, description="base of every URL handed out")
     token_issuer: str = "transferd"

@@ -16,9 +16,7 @@ async def healthz(_request: Request) -> Response:
 
 
 async def jwks(request: Request) -> Response:
-    return json_response(
-        request.app.state.services.tokens.keyring.jwks(), headers={"Cache-Control": "max-age=300"}
-    )
+    return json_response(request.app.state.services.tokens.keyring.jwks(), headers={"Cache-Control": "max-age=300"})
 
 
 routes = [

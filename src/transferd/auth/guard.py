@@ -84,6 +84,4 @@ class Guard:
                 raise TokenInvalid("Unauthorized: the token's API key has been revoked")
             log.info("refused: token of key %s sent with key %s", claims.api_key_id, key.id)
             raise TokenKeyMismatch()
-        return Principal(
-            api_key_id=key.id, application_id=key.application_id, user_identifier=claims.user_identifier
-        )
+        return Principal(api_key_id=key.id, application_id=key.application_id, user_identifier=claims.user_identifier)

@@ -197,9 +197,7 @@ class TokenService:
         }
         if user_identifier is not None:
             claims["user_identifier"] = user_identifier
-        return jwt.encode(
-            claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": "JWT"}
-        )
+        return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": "JWT"})
 
     def verify(self, token: str, *, now: int) -> TokenClaims:
         """Check signature (pinned algorithm, known ``kid``) and every claim; raise TokenInvalid/Expired."""

@@ -50,7 +50,7 @@ class Client:
     def authorize(self) -> dict[str, Any]:
         """``POST /v2/authorize``; stores and returns the token response ``{"success", "token"}``."""
         body = {"user_identifier": self.user_identifier} if self.user_identifier is not None else None
-        response = self._send("POST", "/v2/authorize", body, authorized=False)
+        response: dict[str, Any] = self._send("POST", "/v2/authorize", body, authorized=False)
         self._token = response["token"]
         return response
 

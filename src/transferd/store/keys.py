@@ -80,9 +80,7 @@ class ApiKeyStore:
                 )
             )
             row = (
-                await conn.execute(
-                    select(*_KEY_COLUMNS).select_from(_KEYS_WITH_APP).where(api_keys.c.id == key_id)
-                )
+                await conn.execute(select(*_KEY_COLUMNS).select_from(_KEYS_WITH_APP).where(api_keys.c.id == key_id))
             ).one()
         return CreatedApiKey(record=_record(row), secret=secret)
 
@@ -107,9 +105,7 @@ class ApiKeyStore:
     async def get(self, key_id: str) -> ApiKeyRecord | None:
         async with self.engine.connect() as conn:
             row = (
-                await conn.execute(
-                    select(*_KEY_COLUMNS).select_from(_KEYS_WITH_APP).where(api_keys.c.id == key_id)
-                )
+                await conn.execute(select(*_KEY_COLUMNS).select_from(_KEYS_WITH_APP).where(api_keys.c.id == key_id))
             ).one_or_none()
         return None if row is None else _record(row)
 
@@ -117,9 +113,7 @@ class ApiKeyStore:
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(*_KEY_COLUMNS)
-                    .select_from(_KEYS_WITH_APP)
-                    .order_by(api_keys.c.created_at, api_keys.c.id)
+                    select(*_KEY_COLUMNS).select_from(_KEYS_WITH_APP).order_by(api_keys.c.created_at, api_keys.c.id)
                 )
             ).all()
         return [_record(row) for row in rows]
@@ -128,9 +122,7 @@ class ApiKeyStore:
         """Revoke a key (idempotent: the first revocation time is kept)."""
         async with self.engine.begin() as conn:
             await conn.execute(
-                update(api_keys)
-                .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
-                .values(revoked_at=now)
+                update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=now)
             )
         return await self.get(key_id)
 

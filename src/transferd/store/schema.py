@@ -77,9 +77,7 @@ files = Table(
     "files",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column(
-        "transfer_id", String(64), ForeignKey("transfers.id", ondelete="CASCADE"), nullable=True, index=True
-    ),
+    Column("transfer_id", String(64), ForeignKey("transfers.id", ondelete="CASCADE"), nullable=True, index=True),
     Column("board_id", String(64), ForeignKey("boards.id", ondelete="CASCADE"), nullable=True, index=True),
     Column("position", Integer, nullable=False),
     Column("name", Text, nullable=False),

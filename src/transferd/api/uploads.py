@@ -1,0 +1,33 @@
+"""``PUT /upload/{file_id}/{part}?expires=…&signature=…``: the pre-signed part upload.
+
+Not an API route: no API key, no token, any Content-Type or none (every SDK sends a different
+one). The signature is the credential. Answers exactly 200 with an ``ETag`` and an empty body.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from transferd.errors import UploadUrlRejected
+
+
+async def put_part(request: Request) -> Response:
+    services = request.app.state.services
+    file_id: str = request.path_params["file_id"]
+    raw_part: str = request.path_params["part_number"]
+    if not raw_part.isascii() or not raw_part.isdigit() or len(raw_part) > 5:
+        raise UploadUrlRejected()
+    part_number = int(raw_part)
+    services.uploads.check_signature(
+        file_id, part_number, request.query_params.get("expires"), request.query_params.get("signature")
+    )
+    record = await services.uploads.target(file_id, part_number)
+    declared = request.headers.get("content-length")
+    length = int(declared) if declared is not None and declared.isdigit() else None
+    stored = await services.uploads.receive_part(record, part_number, request.stream(), length)
+    return Response(b"", status_code=200, headers={"ETag": f'"{stored.etag}"'})
+
+
+routes = [Route("/upload/{file_id}/{part_number}", put_part, methods=["PUT"])]

@@ -1,0 +1,11 @@
+"""File storage behind one interface, ``BlobStore``.
+
+The shape follows multipart object storage (S3): parts are written under an upload, then the
+upload is completed into one object. ``LocalBlobStore`` keeps everything under the data dir.
+Keys are built by the services from server-generated ids only, never from user file names.
+"""
+
+from transferd.blobs.base import BlobStore, PartTooLarge, StoredPart
+from transferd.blobs.local import LocalBlobStore
+
+__all__ = ["BlobStore", "LocalBlobStore", "PartTooLarge", "StoredPart"]

@@ -1,0 +1,110 @@
+"""The upload machinery shared by transfers and boards: pre-signed part URLs, receiving parts,
+checking a file's parts at completion, and joining them into one object."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import AsyncIterator, Awaitable, Callable
+from urllib.parse import urlencode
+
+from transferd.blobs import BlobStore, PartTooLarge, StoredPart
+from transferd.clock import Clock
+from transferd.errors import (
+    BadRequest,
+    ChunkNumberInvalid,
+    ChunksMissing,
+    PayloadTooLarge,
+    UploadUrlRejected,
+    ValidationFailed,
+)
+from transferd.store.files import FileRecord, FileStore
+
+# Called with a file before one of its parts is accepted; raises UploadUrlRejected when the file's
+# transfer or board no longer takes parts (finalized, expired, file already complete).
+PartGate = Callable[[FileRecord], Awaitable[None]]
+
+
+def parse_part_number(raw: str, part_numbers: int) -> int:
+    """A path segment as a part number: ``0`` is 417 (1-based), anything else invalid is 400."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        raise BadRequest(f"Invalid part number {raw[:20]!r}: part numbers are whole numbers from 1")
+    number = int(raw)
+    if number == 0:
+        raise ChunkNumberInvalid()
+    if number > part_numbers:
+        raise BadRequest(f"Part number {number} is out of range: this file has {part_numbers} parts")
+    return number
+
+
+class UploadService:
+    def __init__(
+        self, files: FileStore, blobs: BlobStore, clock: Clock, *, secret: bytes, base_url: str, lifetime: int
+    ) -> None:
+        self.files = files
+        self.blobs = blobs
+        self.clock = clock
+        self._secret = secret
+        self.base_url = base_url
+        self.lifetime = lifetime
+        self.gates: dict[str, PartGate] = {}
+
+    async def target(self, file_id: str, part_number: int) -> FileRecord:
+        """The file a signed part URL points at, if it still accepts that part."""
+        record = await self.files.get(file_id)
+        if record is None or part_number < 1 or part_number > record.part_numbers:
+            raise UploadUrlRejected()
+        if record.completed_at is not None:
+            raise UploadUrlRejected("Forbidden: this file is complete and takes no more parts")
+        await self.gates["transfer" if record.transfer_id else "board"](record)
+        return record
+
+    def _signature(self, file_id: str, part_number: int, expires: int) -> str:
+        message = f"part-upload\n{file_id}\n{part_number}\n{expires}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+    def presign(self, record: FileRecord, part_number: int) -> str:
+        expires = self.clock.now() + self.lifetime
+        query = urlencode({"expires": expires, "signature": self._signature(record.id, part_number, expires)})
+        return f"{self.base_url}/upload/{record.id}/{part_number}?{query}"
+
+    def check_signature(self, file_id: str, part_number: int, expires: str | None, signature: str | None) -> None:
+        """Validity is checked when the request starts (a slow body may finish after expiry)."""
+        if not expires or not signature or not expires.isdigit() or len(expires) > 12:
+            raise UploadUrlRejected()
+        expected = self._signature(file_id, part_number, int(expires))
+        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
+            raise UploadUrlRejected()
+        if int(expires) < self.clock.now():
+            raise UploadUrlRejected("Forbidden: Request has expired; request a new upload URL")
+
+    async def receive_part(
+        self, record: FileRecord, part_number: int, body: AsyncIterator[bytes], declared_length: int | None
+    ) -> StoredPart:
+        slot = record.part_size(part_number)
+        if declared_length is not None and declared_length > slot:
+            raise PayloadTooLarge(f"Part {part_number} may hold at most {slot} bytes")
+        try:
+            stored = await self.blobs.put_part(record.upload_key, part_number, body, max_size=slot)
+        except PartTooLarge:
+            raise PayloadTooLarge(f"Part {part_number} may hold at most {slot} bytes") from None
+        await self.files.record_part(record.id, part_number, stored.size, stored.etag, self.clock.now())
+        return stored
+
+    async def check_complete(self, record: FileRecord) -> None:
+        """Every part present with exactly its slot's size, adding up to the declared size."""
+        parts = {part.part_number: part for part in await self.files.parts(record.id)}
+        wrong = [n for n, part in parts.items() if part.size != record.part_size(n)]
+        if wrong:
+            found = sum(part.size for part in parts.values())
+            details = ", ".join(f"part {n} holds {parts[n].size} bytes, not {record.part_size(n)}" for n in wrong)
+            raise ValidationFailed(f"Expected {found} to be {record.size} ({details})")
+        missing = [n for n in range(1, record.part_numbers + 1) if n not in parts]
+        if missing:
+            raise ChunksMissing(missing)
+
+    async def join(self, record: FileRecord) -> None:
+        """Join the parts into the file's object (idempotent)."""
+        size = await self.blobs.complete(record.upload_key, list(range(1, record.part_numbers + 1)), record.object_key)
+        if size != record.size:
+            raise RuntimeError(f"file {record.id} joined to {size} bytes, expected {record.size}")
