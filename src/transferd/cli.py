@@ -108,6 +108,89 @@ def cmd_signing_keys_rotate(_args: argparse.Namespace) -> int:
     return _run(rotate)
 
 
+class ProgressBar:
+    """A one-line progress bar on stderr (redrawn in place on a terminal, a line per 10% otherwise)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self._last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = 100 if total == 0 else done * 100 // total
+        if self.tty:
+            filled = percent * 30 // 100
+            bar = "#" * filled + "-" * (30 - filled)
+            sys.stderr.write(f"\r{self.label} [{bar}] {percent:3d}% {done / 1e6:,.1f}/{total / 1e6:,.1f} MB")
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        elif percent // 10 != self._last // 10 or (done >= total and self._last != 100):
+            print(f"{self.label}: {percent}% ({done}/{total} bytes)", file=sys.stderr, flush=True)
+        self._last = percent
+
+
+def add_api_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--server", default=None, help="transferd URL (default: $TRANSFERD_SERVER or http://127.0.0.1:8000)"
+    )
+    parser.add_argument("--api-key", default=None, help="API key (default: $TRANSFERD_API_KEY)")
+
+
+def api_client(args: argparse.Namespace) -> Any:
+    """An SDK client from --server/--api-key or the environment; exits with a message without a key."""
+    import os
+
+    from transferd.client import Client
+
+    key = args.api_key or os.environ.get("TRANSFERD_API_KEY")
+    if not key:
+        raise SystemExit("transferd: no API key: pass --api-key or set TRANSFERD_API_KEY")
+    server = args.server or os.environ.get("TRANSFERD_SERVER") or "http://127.0.0.1:8000"
+    return Client(key, base_url=server)
+
+
+def _cli_errors(run: Callable[[], int]) -> int:
+    from transferd.client import TransferdClientError
+
+    try:
+        return run()
+    except TransferdClientError as exc:
+        print(f"transferd: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    def run() -> int:
+        paths = [Path(name) for name in args.files]
+        for path in paths:
+            if not path.is_file():
+                print(f"transferd: not a file: {path}", file=sys.stderr)
+                return 2
+        with api_client(args) as client:
+            transfer = client.transfers.create(paths, message=args.message, progress=ProgressBar("Uploading"))
+        print(transfer["url"])
+        return 0
+
+    return _cli_errors(run)
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from transferd.client import download
+
+    def run() -> int:
+        saved = download(args.url, Path(args.output), progress=ProgressBar("Downloading"))
+        for path in saved:
+            print(path)
+        return 0
+
+    return _cli_errors(run)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -172,6 +255,17 @@ def build_parser() -> argparse.ArgumentParser:
         dest="signing_command", required=True
     )
     signing.add_parser("rotate", help="start signing with a new key").set_defaults(handler=cmd_signing_keys_rotate)
+
+    send = commands.add_parser("send", help="send files as a transfer and print its download URL")
+    send.add_argument("files", nargs="+", metavar="FILE")
+    send.add_argument("--message", "-m", default="")
+    add_api_options(send)
+    send.set_defaults(handler=cmd_send)
+
+    fetch = commands.add_parser("download", help="download every file of a transfer from its URL")
+    fetch.add_argument("url")
+    fetch.add_argument("-o", "--output", default=".", help="directory to write the files to")
+    fetch.set_defaults(handler=cmd_download)
     return parser
 
 

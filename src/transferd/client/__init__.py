@@ -6,6 +6,7 @@ with Client("tfd_sk_...", base_url="http://127.0.0.1:8000") as client:
 """
 
 from transferd.client._client import Client
+from transferd.client._download import download
 from transferd.client.errors import (
     ApiError,
     AuthenticationError,
@@ -37,4 +38,5 @@ __all__ = [
     "TransferdClientError",
     "TransportError",
     "UnsupportedMediaTypeError",
+    "download",
 ]

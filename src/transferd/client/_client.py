@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from transferd.client._transfers import Transfers
 from transferd.client.errors import TransportError, error_for
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -27,8 +28,10 @@ class Client:
         self.base_url = base_url.rstrip("/")
         self.user_identifier = user_identifier
         self._api_key = api_key
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        limits = httpx.Limits(max_connections=32, max_keepalive_connections=16)
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport, limits=limits)
         self._token: str | None = None
+        self.transfers = Transfers(self)
         try:
             self.authorize()
         except BaseException:
