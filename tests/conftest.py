@@ -112,6 +112,7 @@ class Server:
 
     base_url: str
     data_dir: Path
+    log_path: Path
     env: dict[str, str]
     process: subprocess.Popen[str]
     first_key: str
@@ -138,14 +139,15 @@ def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Ser
     env.update({"TRANSFERD_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **(extra_env or {})})
     if os.environ.get("TRANSFERD_TEST_DATABASE_URL") and "TRANSFERD_DATABASE_URL" not in env:
         env["TRANSFERD_DATABASE_URL"] = os.environ["TRANSFERD_TEST_DATABASE_URL"]
-    log = (data_dir.parent / f"server-{port}.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "transferd.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
+    with (data_dir.parent / f"server-{port}.log").open("w") as log:
+        # The child keeps its own copy of the log's file descriptor.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "transferd.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
     base_url = f"http://127.0.0.1:{port}"
     first_key = ""
     assert process.stdout is not None
@@ -164,7 +166,14 @@ def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Ser
             return False
 
     wait_until(healthy, timeout=30)
-    return Server(base_url=base_url, data_dir=data_dir, env=env, process=process, first_key=first_key)
+    return Server(
+        base_url=base_url,
+        data_dir=data_dir,
+        log_path=data_dir.parent / f"server-{port}.log",
+        env=env,
+        process=process,
+        first_key=first_key,
+    )
 
 
 @pytest.fixture
@@ -173,8 +182,15 @@ def server(tmp_path: Path) -> Iterator[Server]:
     try:
         yield running
     finally:
-        running.process.terminate()
-        try:
-            running.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            running.process.kill()
+        stop_server(running)
+
+
+def stop_server(running: Server) -> None:
+    running.process.terminate()
+    try:
+        running.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        running.process.kill()
+        running.process.wait(timeout=10)
+    if running.process.stdout is not None:
+        running.process.stdout.close()
