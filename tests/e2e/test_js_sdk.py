@@ -32,13 +32,7 @@ import pytest
 
 from tests.conftest import Server
 
-pytestmark = [
-    pytest.mark.e2e,
-    # conftest.start_server never closes the server's log file, which CPython reports as a
-    # ResourceWarning while the `server` fixture is set up (an error under filterwarnings=error).
-    # Remove once conftest closes it; see also the `server` override below.
-    pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
-]
+pytestmark = pytest.mark.e2e
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 DRIVER = JS_DIR / "drive.js"
@@ -91,7 +85,7 @@ def node() -> str:
 
 
 def server_log_tail(server: Server, lines: int = 40) -> str:
-    log = server.data_dir.parent / f"server-{urlsplit(server.base_url).port}.log"
+    log = server.log_path
     if not log.is_file():
         return ""
     return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
@@ -308,18 +302,6 @@ def transfer_files(tmp_path: Path) -> list[Path]:
         random_file(tmp_path, "small.bin", 2 * 1024),
         random_file(tmp_path, "large.bin", 13 * MIB + 123),
     ]
-
-
-@pytest.fixture
-def server(server: Server) -> Iterator[Server]:
-    """conftest's ``server`` (the real ``transferd serve`` process), plus closing the stdout pipe its
-    teardown leaves open (otherwise a ResourceWarning when the Popen object is garbage-collected,
-    possibly after the session's last test, which filterwarnings=error turns into a failure)."""
-    try:
-        yield server
-    finally:
-        if server.process.stdout is not None:
-            server.process.stdout.close()
 
 
 @pytest.fixture
