@@ -12,17 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from transferd.api import authorize, boards, health, pages, transfers, uploads
+from transferd.api import authorize, boards, health, openapi, pages, transfers, uploads
+from transferd.api.board_pages import routes as board_page_routes
 from transferd.api.errors import EXCEPTION_HANDLERS
 from transferd.auth.guard import Guard
 from transferd.auth.tokens import Keyring, TokenService
 from transferd.blobs import BlobStore, LocalBlobStore
 from transferd.clock import Clock, SystemClock
 from transferd.datadir import ensure_data_dir, read_or_create_secret
+from transferd.services.boards import BoardService
 from transferd.services.sweeper import Sweeper
 from transferd.services.transfers import TransferService
 from transferd.services.uploads import UploadService
 from transferd.settings import Settings
+from transferd.store.boards import BoardStore
 from transferd.store.db import create_engine, migrate
 from transferd.store.files import FileStore
 from transferd.store.keys import ApiKeyStore
@@ -43,6 +46,7 @@ class Services:
     files: FileStore
     uploads: UploadService
     transfers: TransferService
+    boards: BoardService
     sweeper: Sweeper
     _started: bool = field(default=False, repr=False)
 
@@ -73,6 +77,8 @@ class Services:
         transfers = TransferService(TransferStore(engine, files), files, uploads, clock, settings)
         sweeper = Sweeper(settings.sweep_interval_seconds)
         sweeper.jobs += [transfers.resume_processing, transfers.sweep_expired]
+        board_service = BoardService(BoardStore(engine, files), files, uploads, clock, settings)
+        sweeper.jobs.append(board_service.sweep_idle)
         return cls(
             settings=settings,
             clock=clock,
@@ -84,6 +90,7 @@ class Services:
             files=files,
             uploads=uploads,
             transfers=transfers,
+            boards=board_service,
             sweeper=sweeper,
         )
 
@@ -149,6 +156,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, services: Serv
             *boards.routes,
             *uploads.routes,
             *pages.routes,
+            *board_page_routes,
+            *openapi.routes,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
