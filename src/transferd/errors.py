@@ -7,7 +7,7 @@ TransferdError
 ├── Forbidden (403)             ── ApiKeyInvalid, ApiKeyRevoked, TokenKeyMismatch, UploadUrlRejected
 ├── NotFound (404)              ── RouteNotFound, TransferNotFound, BoardNotFound, FileNotFound
 ├── MethodNotAllowed (405)
-├── Conflict (409)              ── TransferLocked
+├── Conflict (409)              ── TransferLocked, FileComplete
 ├── Gone (410)
 ├── PayloadTooLarge (413)
 ├── UnsupportedMediaType (415)
@@ -113,6 +113,10 @@ class Conflict(TransferdError):
 
 class TransferLocked(Conflict):
     default_message = "Transfer already finalized (state: {state}); it can't be changed"
+
+
+class FileComplete(Conflict):
+    default_message = "This file is already complete; it takes no more parts"
 
 
 class Gone(TransferdError):

@@ -1,0 +1,181 @@
+"""Boards: one row each, their links (``board_links``) and their files (``files`` with ``board_id``).
+
+Files and links share one position counter, ``boards.item_count``, so a board's items come back in
+the order they were added. Adding items runs in one transaction that first updates the board row:
+that write takes the board's lock (the row lock on PostgreSQL, the write lock on SQLite), so two
+concurrent additions can neither reuse a position nor both add the same file name.
+
+An idle board is not deleted outright: its row stays behind as a tombstone in state ``expired``
+(name and description cleared) so the API can answer 410; its links, files, parts and bytes go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, exists, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from transferd.store.files import FileRecord, FileStore, file_record
+from transferd.store.schema import board_links, boards, files, upload_parts
+
+EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class BoardRecord:
+    id: str
+    application_id: str
+    user_identifier: str | None
+    name: str
+    description: str | None
+    state: str
+    short_id: str
+    item_count: int
+    created_at: int
+    last_activity_at: int
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    id: str
+    board_id: str
+    position: int
+    url: str
+    title: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class BoardContents:
+    """A board's files and links, each in position order."""
+
+    files: list[FileRecord]
+    links: list[LinkRecord]
+
+
+# Builds the records to add, given the file names already on the board and the first free position;
+# raising (a validation error) rolls the whole addition back.
+ItemBuilder = Callable[[frozenset[str], int], list[Any]]
+
+
+def _board(row: Any) -> BoardRecord:
+    return BoardRecord(**row._mapping)
+
+
+def _link(row: Any) -> LinkRecord:
+    return LinkRecord(**row._mapping)
+
+
+class BoardGone(Exception):
+    """The board was expired between reading it and writing to it."""
+
+
+class BoardStore:
+    def __init__(self, engine: AsyncEngine, files: FileStore) -> None:
+        self.engine = engine
+        self.files = files
+
+    async def create(self, board: BoardRecord) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(boards).values(**board.__dict__))
+
+    async def get(self, board_id: str) -> BoardRecord | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(boards).where(boards.c.id == board_id))).one_or_none()
+        return None if row is None else _board(row)
+
+    async def by_short_id(self, short_id: str) -> BoardRecord | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(boards).where(boards.c.short_id == short_id))).one_or_none()
+        return None if row is None else _board(row)
+
+    async def touch(self, board_id: str, now: int) -> bool:
+        """Record activity; False when the board has been expired meanwhile."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(boards).where(boards.c.id == board_id, boards.c.state != EXPIRED).values(last_activity_at=now)
+            )
+        return bool(result.rowcount)
+
+    async def contents(self, board_id: str) -> BoardContents:
+        async with self.engine.connect() as conn:
+            file_rows = (
+                await conn.execute(select(files).where(files.c.board_id == board_id).order_by(files.c.position))
+            ).all()
+            link_rows = (
+                await conn.execute(
+                    select(board_links).where(board_links.c.board_id == board_id).order_by(board_links.c.position)
+                )
+            ).all()
+        return BoardContents([file_record(row) for row in file_rows], [_link(row) for row in link_rows])
+
+    async def _lock(self, conn: AsyncConnection, board_id: str, now: int) -> int:
+        """Take the board's lock (by writing its row) and return its first free position."""
+        result = await conn.execute(
+            update(boards).where(boards.c.id == board_id, boards.c.state != EXPIRED).values(last_activity_at=now)
+        )
+        if not result.rowcount:
+            raise BoardGone(board_id)
+        return int((await conn.execute(select(boards.c.item_count).where(boards.c.id == board_id))).scalar_one())
+
+    async def _advance(self, conn: AsyncConnection, board_id: str, item_count: int) -> None:
+        await conn.execute(update(boards).where(boards.c.id == board_id).values(item_count=item_count))
+
+    async def add_links(self, board_id: str, now: int, build: ItemBuilder) -> list[LinkRecord]:
+        async with self.engine.begin() as conn:
+            start = await self._lock(conn, board_id, now)
+            records: list[LinkRecord] = build(frozenset(), start)
+            if records:
+                await conn.execute(insert(board_links), [record.__dict__ for record in records])
+            await self._advance(conn, board_id, start + len(records))
+        return records
+
+    async def add_files(self, board_id: str, now: int, build: ItemBuilder) -> list[FileRecord]:
+        async with self.engine.begin() as conn:
+            start = await self._lock(conn, board_id, now)
+            taken = frozenset((await conn.execute(select(files.c.name).where(files.c.board_id == board_id))).scalars())
+            records: list[FileRecord] = build(taken, start)
+            await self.files.insert_many(conn, records)
+            await self._advance(conn, board_id, start + len(records))
+        return records
+
+    async def expire_idle(self, cutoff: int) -> list[str]:
+        """Move every board idle since before ``cutoff`` to ``expired``; return their ids."""
+        async with self.engine.begin() as conn:
+            candidates = list(
+                (
+                    await conn.execute(
+                        select(boards.c.id).where(boards.c.state != EXPIRED, boards.c.last_activity_at < cutoff)
+                    )
+                ).scalars()
+            )
+            expired: list[str] = []
+            for board_id in candidates:
+                # Conditional again, so a board touched since the select stays alive.
+                result = await conn.execute(
+                    update(boards)
+                    .where(boards.c.id == board_id, boards.c.state != EXPIRED, boards.c.last_activity_at < cutoff)
+                    .values(state=EXPIRED, name="", description=None)
+                )
+                if result.rowcount:
+                    expired.append(board_id)
+        return expired
+
+    async def unpurged(self) -> list[str]:
+        """Expired boards that still have items (a purge failed or has not run yet)."""
+        has_files = exists().where(files.c.board_id == boards.c.id)
+        has_links = exists().where(board_links.c.board_id == boards.c.id)
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(boards.c.id).where(boards.c.state == EXPIRED, or_(has_files, has_links)))
+            return list(rows.scalars())
+
+    async def purge_items(self, board_id: str) -> None:
+        """Delete an expired board's links, files and their parts (the rows; bytes are the caller's)."""
+        async with self.engine.begin() as conn:
+            file_ids = select(files.c.id).where(files.c.board_id == board_id)
+            await conn.execute(delete(upload_parts).where(upload_parts.c.file_id.in_(file_ids)))
+            await conn.execute(delete(files).where(files.c.board_id == board_id))
+            await conn.execute(delete(board_links).where(board_links.c.board_id == board_id))
