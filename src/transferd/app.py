@@ -14,7 +14,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from transferd.api import authorize, boards, health, openapi, pages, transfers, uploads
 from transferd.api.board_pages import routes as board_page_routes
-from transferd.api.board_pages import routes as board_page_routes
 from transferd.api.errors import EXCEPTION_HANDLERS
 from transferd.auth.guard import Guard
 from transferd.auth.tokens import Keyring, TokenService
@@ -22,12 +21,10 @@ from transferd.blobs import BlobStore, LocalBlobStore
 from transferd.clock import Clock, SystemClock
 from transferd.datadir import ensure_data_dir, read_or_create_secret
 from transferd.services.boards import BoardService
-from transferd.services.boards import BoardService
 from transferd.services.sweeper import Sweeper
 from transferd.services.transfers import TransferService
 from transferd.services.uploads import UploadService
 from transferd.settings import Settings
-from transferd.store.boards import BoardStore
 from transferd.store.boards import BoardStore
 from transferd.store.db import create_engine, migrate
 from transferd.store.files import FileStore
@@ -49,7 +46,6 @@ class Services:
     files: FileStore
     uploads: UploadService
     transfers: TransferService
-    boards: BoardService
     boards: BoardService
     sweeper: Sweeper
     _started: bool = field(default=False, repr=False)
@@ -83,8 +79,6 @@ class Services:
         sweeper.jobs += [transfers.resume_processing, transfers.sweep_expired]
         board_service = BoardService(BoardStore(engine, files), files, uploads, clock, settings)
         sweeper.jobs.append(board_service.sweep_idle)
-        board_service = BoardService(BoardStore(engine, files), files, uploads, clock, settings)
-        sweeper.jobs.append(board_service.sweep_idle)
         return cls(
             settings=settings,
             clock=clock,
@@ -96,7 +90,6 @@ class Services:
             files=files,
             uploads=uploads,
             transfers=transfers,
-            boards=board_service,
             boards=board_service,
             sweeper=sweeper,
         )
@@ -163,7 +156,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None, services: Serv
             *boards.routes,
             *uploads.routes,
             *pages.routes,
-            *board_page_routes,
             *board_page_routes,
             *openapi.routes,
         ],
