@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from transferd.client._boards import Boards
 from transferd.client._transfers import Transfers
 from transferd.client.errors import TransportError, error_for
 
@@ -32,6 +33,7 @@ class Client:
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport, limits=limits)
         self._token: str | None = None
         self.transfers = Transfers(self)
+        self.boards = Boards(self)
         try:
             self.authorize()
         except BaseException:
