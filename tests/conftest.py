@@ -74,16 +74,45 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "public_url": "http://testserver",
         **overrides,
     }
-    postgres = os.environ.get("TRANSFERD_TEST_DATABASE_URL")
-    if postgres and "database_url" not in overrides:
-        values["database_url"] = postgres
     return Settings(**values)  # type: ignore[arg-type]
 
 
+POSTGRES_ADMIN_URL = os.environ.get("TRANSFERD_TEST_POSTGRES")  # e.g. postgresql://postgres@127.0.0.1/test
+
+
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
+def database_url() -> Iterator[str | None]:
+    """None (SQLite in the data dir), or, when TRANSFERD_TEST_POSTGRES names a server, a fresh
+    PostgreSQL database for this test alone, dropped afterwards."""
+    if not POSTGRES_ADMIN_URL:
+        yield None
+        return
+    import asyncio
+    import secrets
+
+    import asyncpg  # type: ignore[import-untyped]
+
+    name = f"transferd_test_{secrets.token_hex(6)}"
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def api(tmp_path: Path, database_url: str | None) -> Iterator[Api]:
     clock = FrozenClock()
-    settings = make_settings(tmp_path / "data")
+    settings = make_settings(tmp_path / "data", database_url=database_url)
     app = create_app(settings, clock=clock)
     with TestClient(app, base_url="http://testserver", raise_server_exceptions=False) as client:
         yield Api(client=client, services=app.state.services, clock=clock, settings=settings)
@@ -137,8 +166,6 @@ def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Ser
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRANSFERD_")}
     env.update({"TRANSFERD_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **(extra_env or {})})
-    if os.environ.get("TRANSFERD_TEST_DATABASE_URL") and "TRANSFERD_DATABASE_URL" not in env:
-        env["TRANSFERD_DATABASE_URL"] = os.environ["TRANSFERD_TEST_DATABASE_URL"]
     with (data_dir.parent / f"server-{port}.log").open("w") as log:
         # The child keeps its own copy of the log's file descriptor.
         process = subprocess.Popen(
