@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Python packages, the official JS SDK from npm, Chromium)
-# and run every check: ruff, mypy and pytest. `.ci/run` calls exactly this.
+# Install everything the tests need (Python packages, the official JS SDK from npm) and run every
+# check: ruff, mypy and pytest. With TRANSFERD_TEST_POSTGRES set (e.g.
+# postgresql://postgres@127.0.0.1/test) the in-process API tests run again on PostgreSQL.
+# `.ci/run` calls exactly this. Extra arguments go to the first pytest run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
@@ -13,3 +15,7 @@ fi
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/pytest "$@"
+if [ -n "${TRANSFERD_TEST_POSTGRES:-}" ]; then
+  echo "--- again on PostgreSQL ($TRANSFERD_TEST_POSTGRES): in-process API, auth and store tests"
+  .venv/bin/pytest -q -p no:cacheprovider tests/api tests/auth $( [ -d tests/store ] && echo tests/store ) -m "not e2e"
+fi
