@@ -50,6 +50,11 @@ class LocalBlobStore:
         digest = hashlib.md5(usedforsecurity=False)
         size = 0
         handle = await anyio.to_thread.run_sync(lambda: temp.open("wb"))
+
+        def write(data: bytes) -> None:
+            # Hashing here, off the event loop (hashlib releases the GIL on large buffers).
+            digest.update(data)
+            handle.write(data)
         pending: list[bytes] = []
         pending_size = 0
         try:
@@ -57,17 +62,16 @@ class LocalBlobStore:
                 size += len(chunk)
                 if size > max_size:
                     raise PartTooLarge()
-                digest.update(chunk)
                 pending.append(chunk)
                 pending_size += len(chunk)
                 if pending_size >= _WRITE_BUFFER:
                     data = b"".join(pending)
                     pending, pending_size = [], 0
-                    await anyio.to_thread.run_sync(handle.write, data)
+                    await anyio.to_thread.run_sync(write, data)
             data = b"".join(pending)
 
             def finish() -> None:
-                handle.write(data)
+                write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
                 handle.close()
