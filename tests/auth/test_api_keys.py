@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,10 @@ def test_only_the_digest_is_stored(api: Api) -> None:
         assert secret.encode() not in content, path
         assert body not in content, path
         assert secret.encode("utf-16-le") not in content, path
+
+
+def test_the_readme_scanner_pattern_finds_keys_in_text() -> None:
+    key = generate_api_key()
+    scanner = re.compile(r"\btfd_sk_[0-9A-Za-z]{49}\b")
+    text = f'TRANSFERD_API_KEY="{key}"\nother_sk_x tfd_sk_short {key}x'
+    assert scanner.findall(text) == [key]
