@@ -191,6 +191,60 @@ def cmd_download(args: argparse.Namespace) -> int:
     return _cli_errors(run)
 
 
+def _board_batches(items: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """``FILE_OR_URL`` arguments as runs of links and of files, in argument order (one API call
+    per run keeps the board's item order equal to the command line's)."""
+    batches: list[tuple[str, list[str]]] = []
+    for item in items:
+        kind = "link" if item.lower().startswith(("http://", "https://")) else "file"
+        if batches and batches[-1][0] == kind:
+            batches[-1][1].append(item)
+        else:
+            batches.append((kind, [item]))
+    return batches
+
+
+def cmd_board_create(args: argparse.Namespace) -> int:
+    def run() -> int:
+        with api_client(args) as client:
+            board = client.boards.create(args.name, description=args.description)
+        if args.json:
+            print(json.dumps(board))
+        else:
+            print(board["id"])
+            print(board["url"])
+        return 0
+
+    return _cli_errors(run)
+
+
+def cmd_board_add(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    def run() -> int:
+        batches = _board_batches(args.items)
+        for kind, items in batches:
+            for item in items:
+                if kind == "file" and not Path(item).is_file():
+                    print(f"transferd: not a file or an http(s) URL: {item}", file=sys.stderr)
+                    return 2
+        with api_client(args) as client:
+            for kind, items in batches:
+                if kind == "link":
+                    client.boards.add_links(args.board_id, items)
+                else:
+                    paths = [Path(item) for item in items]
+                    client.boards.add_files(args.board_id, paths, progress=ProgressBar("Uploading"))
+            board = client.boards.get(args.board_id)
+        links = sum(len(items) for kind, items in batches if kind == "link")
+        files = sum(len(items) for kind, items in batches if kind == "file")
+        print(f"Added {links} link(s) and {files} file(s) to board {board['id']}.", file=sys.stderr)
+        print(board["url"])
+        return 0
+
+    return _cli_errors(run)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -266,6 +320,23 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("url")
     fetch.add_argument("-o", "--output", default=".", help="directory to write the files to")
     fetch.set_defaults(handler=cmd_download)
+
+    board = commands.add_parser("board", help="create boards and add links and files to them").add_subparsers(
+        dest="board_command", required=True
+    )
+    board_create = board.add_parser("create", help="create a board; prints its id, then its URL")
+    board_create.add_argument("name")
+    board_create.add_argument("--description", "-d", default=None)
+    board_create.add_argument("--json", action="store_true", help="print the board as JSON instead")
+    add_api_options(board_create)
+    board_create.set_defaults(handler=cmd_board_create)
+    board_add = board.add_parser(
+        "add", help="add links (arguments starting with http:// or https://) and files to a board; prints its URL"
+    )
+    board_add.add_argument("board_id", metavar="BOARD_ID")
+    board_add.add_argument("items", nargs="+", metavar="FILE_OR_URL")
+    add_api_options(board_add)
+    board_add.set_defaults(handler=cmd_board_add)
     return parser
 
 
