@@ -8,6 +8,7 @@ BL-16, BL-17, BL-19, BL-20, BL-22, BL-23, BL-49; decisions D2, D3, D4, D6.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from starlette.routing import Route
 
 from tests import expect, forge
 from tests.conftest import Api
@@ -47,6 +49,68 @@ def _signed(api: Api, claims: dict[str, Any], **header: Any) -> str:
 def test_guarded_routes_answer_404_json_for_unknown_ids(api: Api, key: str, token: str) -> None:
     expect.passed_guard(_get(api, api.headers(key, token)))
     expect.error(_get(api, api.headers(key, token), "/v2/boards/b"), 404, expect.BOARD_NOT_FOUND)
+
+
+def _api_routes(api: Api) -> list[tuple[str, str]]:
+    """Every (method, concrete path) of the ``/v2`` API except authorize, read from the app itself,
+    so a route added without the guard fails here."""
+    found = []
+    for route in api.client.app.routes:  # type: ignore[attr-defined]
+        if not isinstance(route, Route) or not route.path.startswith("/v2/") or route.path == "/v2/authorize":
+            continue
+        path = re.sub(r"{[^}]+}", "1", route.path)
+        found += [(method, path) for method in sorted(route.methods or ()) if method != "HEAD"]
+    return found
+
+
+def test_every_api_route_is_behind_the_guard(api: Api, key: str, token: str) -> None:
+    """BL-09: each case behaves the same way on every endpoint (decisions D2, D3)."""
+    routes = _api_routes(api)
+    assert ("POST", "/v2/transfers") in routes and ("GET", "/v2/boards/1") in routes
+    other_key = api.create_key("second", app="app-two")
+    headers = api.headers(key, token)
+    cases: list[tuple[str, dict[str, str], int, str]] = [
+        ("no key", {k: v for k, v in headers.items() if k != "x-api-key"}, 401, expect.KEY_MISSING),
+        ("unknown key", {**headers, "x-api-key": generate_api_key()}, 403, expect.KEY_INVALID),
+        ("no token", api.headers(key), 401, expect.TOKEN_MISSING),
+        ("bad token", api.headers(key, "garbage"), 401, expect.TOKEN_MALFORMED),
+        ("other key's token", api.headers(other_key, token), 403, expect.TOKEN_KEY_MISMATCH),
+        (
+            "no content type",
+            {k: v for k, v in headers.items() if k != "Content-Type"},
+            415,
+            expect.UNSUPPORTED_MEDIA_TYPE,
+        ),
+    ]
+    wrong: list[tuple[object, ...]] = []
+    for method, path in routes:
+        for name, case_headers, status, message in cases:
+            response = api.client.request(method, path, headers=case_headers, content=b"{}")
+            body: object = response.json() if expect.is_json(response) else response.text
+            if response.status_code != status or body != {"success": False, "message": message}:
+                wrong.append((method, path, name, response.status_code, body))
+            if (
+                status == 401
+                and name != "no key"
+                and "bearer" not in response.headers.get("www-authenticate", "").lower()
+            ):
+                wrong.append((method, path, name, "no WWW-Authenticate: Bearer"))
+        passed = api.client.request(method, path, headers=headers, content=b"{}")
+        if passed.status_code in (401, 403, 415, 500) or not expect.is_json(passed):
+            wrong.append((method, path, "valid credentials", passed.status_code, passed.text))
+    assert wrong == []
+
+    # Expired tokens and tokens of revoked keys, on every route too.
+    api.clock.advance(YEAR + LEEWAY + 1)
+    for method, path in routes:
+        response = api.client.request(method, path, headers=headers, content=b"{}")
+        expect.unauthorized(response, expect.TOKEN_EXPIRED)
+    api.clock.advance(-(YEAR + LEEWAY + 1))
+    api.revoke(key)
+    for method, path in routes:
+        expect.error(api.client.request(method, path, headers=headers, content=b"{}"), 403, expect.KEY_INVALID)
+        response = api.client.request(method, path, headers=api.headers(other_key, token), content=b"{}")
+        expect.unauthorized(response, expect.TOKEN_KEY_REVOKED)
 
 
 # --- BL-03 / BL-06 / D2: Content-Type on every /v2 route, GET included ------------------------
