@@ -58,9 +58,11 @@ def parse_file_specs(
     max_name_length: int,
     max_files: int,
     taken_names: frozenset[str] = frozenset(),
+    max_total_size: int | None = None,
 ) -> list[FileSpec]:
     """Validate a list of ``{"name", "size"}`` objects. ``field`` names it in messages
-    (``transfer.files`` or ``board.files``); ``taken_names`` are names already on the board."""
+    (``transfer.files`` or ``board.files``); ``taken_names`` are names already on the board;
+    ``max_total_size`` caps the sum of the sizes (a transfer's 2 GiB, inclusive)."""
     if not isinstance(raw, list):
         raise ValidationFailed(f'"{field}" must be an array')
     if not raw:
@@ -69,6 +71,7 @@ def parse_file_specs(
         raise ValidationFailed(f'"{field}" must contain less than or equal to {max_files} items')
     specs: list[FileSpec] = []
     seen = set(taken_names)
+    total = 0
     for position, item in enumerate(raw):
         if not isinstance(item, dict):
             raise ValidationFailed(f'"{field}" position {position} must be an object')
@@ -90,6 +93,10 @@ def parse_file_specs(
             raise ValidationFailed(f'"{field}.size" must be an integer')
         if size < 1:
             raise ValidationFailed(f'"{field}.size" must be greater than or equal to 1')
+        total += size
+        if max_total_size is not None and total > max_total_size:
+            # Checked before the part count, so one huge file is told about the real limit.
+            raise ValidationFailed(f'"{field}" total size must be less than or equal to {max_total_size} bytes')
         if name in seen:
             raise ValidationFailed(f'"{field}" position {position} contains a duplicate value')
         seen.add(name)

@@ -109,6 +109,10 @@ class TransferService:
             raise ValidationFailed(
                 f'"transfer.message" length must be less than or equal to {MAX_MESSAGE_LENGTH} characters long'
             )
+        # JSON may carry "\u0000" and unpaired "\ud800" escapes; neither can be stored (PostgreSQL text,
+        # UTF-8) nor sent back, so they are refused rather than becoming a 500.
+        if any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in message):
+            raise ValidationFailed('"transfer.message" must not contain NUL characters or unpaired surrogates')
         if "files" not in body:
             raise ValidationFailed('"transfer.files" is required')
         specs = parse_file_specs(
@@ -117,12 +121,9 @@ class TransferService:
             nominal_chunk=TRANSFER_CHUNK_SIZE,
             max_name_length=self.settings.max_file_name_length,
             max_files=self.settings.max_files_per_transfer,
+            max_total_size=self.settings.max_transfer_bytes,
         )
         total = sum(spec.size for spec in specs)
-        if total > self.settings.max_transfer_bytes:
-            raise ValidationFailed(
-                f'"transfer.files" total size must be less than or equal to {self.settings.max_transfer_bytes} bytes'
-            )
         now = self.clock.now()
         transfer = TransferRecord(
             id=ids.transfer_id(now),
