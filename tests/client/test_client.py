@@ -98,6 +98,26 @@ def test_errors_keep_the_servers_message(server: Server) -> None:
         assert not_found.value.message == expect.NOT_FOUND
 
 
+@pytest.mark.e2e
+@pytest.mark.parametrize("padding", ["\n", "\r\n", " ", "\t"])
+def test_key_read_from_a_file_with_a_newline_works(server: Server, padding: str) -> None:
+    with Client(padding + server.first_key + padding, base_url=server.base_url) as client:
+        assert forge.split(client.authorize()["token"])[1]["api_key_id"].startswith("key_")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "inside", ["\n", "\r\nX-Injected: 1", "\x00", "é"], ids=["lf", "crlf-injection", "nul", "non-ascii"]
+)
+def test_unsendable_key_is_a_transport_error_that_does_not_quote_it(server: Server, inside: str) -> None:
+    api_key = server.first_key[:20] + inside + server.first_key[20:]
+    with pytest.raises(TransportError) as caught:
+        Client(api_key, base_url=server.base_url)
+    assert "API key" in str(caught.value)
+    assert server.first_key[:20] not in str(caught.value) and server.first_key[20:] not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
 def test_unreachable_server_is_a_transport_error() -> None:
     with pytest.raises(TransportError):
         Client("tfd_sk_x", base_url=f"http://127.0.0.1:{free_port()}", timeout=5)

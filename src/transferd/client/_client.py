@@ -28,7 +28,8 @@ class Client:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.user_identifier = user_identifier
-        self._api_key = api_key
+        # Keys read from a file or pasted carry a newline; the server trims such whitespace too.
+        self._api_key = api_key.strip()
         limits = httpx.Limits(max_connections=32, max_keepalive_connections=16)
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport, limits=limits)
         self._token: str | None = None
@@ -76,6 +77,11 @@ class Client:
         content = json.dumps(body).encode() if body is not None else b""
         try:
             response = self._http.request(method, path, headers=headers, content=content)
+        except (httpx.LocalProtocolError, UnicodeEncodeError):
+            # A header HTTP cannot carry; the library's message would quote it, and it is the key.
+            raise TransportError(
+                f"{method} {path}: cannot send the request: the API key holds characters HTTP does not allow"
+            ) from None
         except httpx.HTTPError as exc:
             raise TransportError(f"{method} {path}: {type(exc).__name__}: {exc}") from None
         try:
