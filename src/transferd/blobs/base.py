@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -18,10 +19,25 @@ class PartTooLarge(Exception):
     """The part's body is larger than its slot; nothing was stored."""
 
 
+# Entered once a part's whole body is durable in a temporary file; the part is made visible inside
+# it. The caller re-checks there that the part is still wanted (raising leaves nothing stored) and
+# records it, so "check, make visible, record" is one step against a concurrent completion.
+CommitGuard = Callable[[StoredPart], AbstractAsyncContextManager[None]]
+
+
 class BlobStore(Protocol):
-    async def put_part(self, upload: str, part_number: int, body: AsyncIterator[bytes], *, max_size: int) -> StoredPart:
+    async def put_part(
+        self,
+        upload: str,
+        part_number: int,
+        body: AsyncIterator[bytes],
+        *,
+        max_size: int,
+        commit: CommitGuard | None = None,
+    ) -> StoredPart:
         """Store one part atomically (a half-written part is never visible; the last complete
-        write wins) and durably (on disk before returning). Raises PartTooLarge past ``max_size``."""
+        write wins) and durably (on disk before returning). Raises PartTooLarge past ``max_size``.
+        With ``commit``, the part becomes visible inside ``commit(stored)``."""
         ...
 
     async def complete(self, upload: str, parts: list[int], key: str) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import anyio.to_thread
 
-from transferd.blobs.base import PartTooLarge, StoredPart
+from transferd.blobs.base import CommitGuard, PartTooLarge, StoredPart
 
 _READ_CHUNK = 1024 * 1024
 _WRITE_BUFFER = 1024 * 1024
@@ -43,7 +43,15 @@ class LocalBlobStore:
     def _part_path(self, upload: str, part_number: int) -> Path:
         return self._path(f"{upload}/parts/{part_number:05d}")
 
-    async def put_part(self, upload: str, part_number: int, body: AsyncIterator[bytes], *, max_size: int) -> StoredPart:
+    async def put_part(
+        self,
+        upload: str,
+        part_number: int,
+        body: AsyncIterator[bytes],
+        *,
+        max_size: int,
+        commit: CommitGuard | None = None,
+    ) -> StoredPart:
         final = self._part_path(upload, part_number)
         final.parent.mkdir(parents=True, exist_ok=True)
         temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
@@ -55,6 +63,7 @@ class LocalBlobStore:
             # Hashing here, off the event loop (hashlib releases the GIL on large buffers).
             digest.update(data)
             handle.write(data)
+
         pending: list[bytes] = []
         pending_size = 0
         try:
@@ -70,20 +79,28 @@ class LocalBlobStore:
                     await anyio.to_thread.run_sync(write, data)
             data = b"".join(pending)
 
-            def finish() -> None:
+            def flush() -> None:
                 write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
                 handle.close()
+
+            def publish() -> None:
                 os.replace(temp, final)
                 _fsync_dir(final.parent)
 
-            await anyio.to_thread.run_sync(finish)
+            await anyio.to_thread.run_sync(flush)
+            stored = StoredPart(size=size, etag=digest.hexdigest())
+            if commit is None:
+                await anyio.to_thread.run_sync(publish)
+            else:
+                async with commit(stored):
+                    await anyio.to_thread.run_sync(publish)
         except BaseException:
             handle.close()
             temp.unlink(missing_ok=True)
             raise
-        return StoredPart(size=size, etag=digest.hexdigest())
+        return stored
 
     async def complete(self, upload: str, parts: list[int], key: str) -> int:
         target = self._path(key)

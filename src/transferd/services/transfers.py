@@ -12,6 +12,7 @@ from transferd import ids
 from transferd.auth.guard import Principal
 from transferd.clock import Clock
 from transferd.errors import (
+    Conflict,
     FileNotFound,
     Gone,
     TransferLocked,
@@ -164,6 +165,9 @@ class TransferService:
         transfer, record = await self.owned_file(principal, transfer_id, file_id)
         part_number = parse_part_number(raw_part, record.part_numbers)
         self._require_open(transfer)
+        if record.completed_at is not None:
+            # Its URL could only be refused: upload-complete checked the bytes, they stay as they are.
+            raise Conflict("File is complete; it takes no more parts")
         return self.uploads.presign(record, part_number)
 
     async def complete_file(self, principal: Principal, transfer_id: str, file_id: str, body: Any) -> FileRecord:
@@ -182,8 +186,7 @@ class TransferService:
         if record.completed_at is not None:
             return record  # a retried PUT gets the same answer (decision D14)
         self._require_open(transfer)
-        await self.uploads.check_complete(record)
-        await self.files.mark_complete(record.id, self.clock.now())
+        await self.uploads.complete(record)
         return record
 
     async def finalize(self, principal: Principal, transfer_id: str) -> TransferView:

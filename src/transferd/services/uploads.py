@@ -3,9 +3,12 @@ checking a file's parts at completion, and joining them into one object."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from urllib.parse import urlencode
 
 from transferd.blobs import BlobStore, PartTooLarge, StoredPart
@@ -48,6 +51,16 @@ class UploadService:
         self.base_url = base_url
         self.lifetime = lifetime
         self.gates: dict[str, PartGate] = {}
+        self._file_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def file_lock(self, file_id: str) -> asyncio.Lock:
+        """The lock under which a file's parts are made visible and the file is completed, so a
+        part still arriving at completion is either counted or refused, never swapped in after
+        the check. (One server process; the entry goes away when nobody holds the lock.)"""
+        lock = self._file_locks.get(file_id)
+        if lock is None:
+            lock = self._file_locks[file_id] = asyncio.Lock()
+        return lock
 
     async def target(self, file_id: str, part_number: int) -> FileRecord:
         """The file a signed part URL points at, if it still accepts that part."""
@@ -84,12 +97,30 @@ class UploadService:
         slot = record.part_size(part_number)
         if declared_length is not None and declared_length > slot:
             raise PayloadTooLarge(f"Part {part_number} may hold at most {slot} bytes")
+
+        @asynccontextmanager
+        async def commit(stored: StoredPart) -> AsyncIterator[None]:
+            async with self.file_lock(record.id):
+                # Checked again now that the body is in: the file may have been completed, or its
+                # transfer finalized or expired, while the bytes were arriving (403, nothing stored).
+                await self.target(record.id, part_number)
+                yield
+                await self.files.record_part(record.id, part_number, stored.size, stored.etag, self.clock.now())
+
         try:
-            stored = await self.blobs.put_part(record.upload_key, part_number, body, max_size=slot)
+            return await self.blobs.put_part(record.upload_key, part_number, body, max_size=slot, commit=commit)
         except PartTooLarge:
             raise PayloadTooLarge(f"Part {part_number} may hold at most {slot} bytes") from None
-        await self.files.record_part(record.id, part_number, stored.size, stored.etag, self.clock.now())
-        return stored
+
+    async def complete(self, record: FileRecord) -> None:
+        """Check the parts (``check_complete``) and mark the file complete, under the file's lock.
+        Completing a complete file does nothing."""
+        async with self.file_lock(record.id):
+            current = await self.files.get(record.id)
+            if current is not None and current.completed_at is not None:
+                return
+            await self.check_complete(record)
+            await self.files.mark_complete(record.id, self.clock.now())
 
     async def check_complete(self, record: FileRecord) -> None:
         """Every part present with exactly its slot's size, adding up to the declared size."""
