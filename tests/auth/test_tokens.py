@@ -145,6 +145,21 @@ def test_a_rotation_by_another_process_is_picked_up(api: Api, key: str) -> None:
     )
     assert forge.split(token)[0]["kid"] == fresh.kid
     expect.passed_guard(api.client.get("/v2/transfers/t", headers=api.headers(key, token)))
+    # The server itself now signs with the new key and publishes both.
+    assert forge.split(api.authorize(key))[0]["kid"] == fresh.kid
+    kids = {entry["kid"] for entry in api.client.get("/.well-known/jwks.json").json()["keys"]}
+    assert fresh.kid in kids and len(kids) == 2
+
+
+def test_server_signs_with_a_key_rotated_by_another_process_right_away(api: Api, key: str) -> None:
+    old_token = api.authorize(key)
+    other = Keyring.load_or_create(api.settings.data_dir / "signing-keys.json", api.clock.now())
+    fresh = other.rotate(api.clock.now(), YEAR, 60)
+    new_token = api.authorize(key)  # no token with the new kid has been seen yet
+    assert forge.split(new_token)[0]["kid"] == fresh.kid
+    assert api.services.tokens.keyring.active.kid == fresh.kid
+    for token in (old_token, new_token):
+        expect.passed_guard(api.client.get("/v2/transfers/t", headers=api.headers(key, token)))
 
 
 # --- TokenService on its own -------------------------------------------------------------------

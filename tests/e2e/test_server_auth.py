@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests import expect
+from tests import expect, forge
 from tests.conftest import Server, wait_until
 from tests.e2e.conftest import RawResponse, Restarted, raw_http
 from transferd.auth.api_keys import is_well_formed
@@ -139,6 +139,20 @@ def test_first_start_prints_a_key_once(server: Server, restart: Callable[[Server
     _passed_guard(raw_http(again.base_url, _guarded_request(key, b"Bearer " + first_token.encode())))
     for log in (server.log_path, again.log_path):
         assert server.first_key not in log.read_text()
+
+
+def test_signing_key_rotation_by_the_cli_reaches_the_running_server(server: Server) -> None:
+    key = server.first_key.encode()
+    old = _token(raw_http(server.base_url, _authorize_request(key)))
+    rotated = server.cli("signing-keys", "rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    new = _token(raw_http(server.base_url, _authorize_request(key)))
+    old_kid, new_kid = (json.loads(forge.b64url_decode(token.split(".")[0]))["kid"] for token in (old, new))
+    assert new_kid != old_kid and new_kid in rotated.stdout
+    jwks = raw_http(server.base_url, b"GET /.well-known/jwks.json HTTP/1.1\r\n" + CURL_HEAD + b"\r\n")
+    assert {entry["kid"] for entry in _json(jwks)["keys"]} == {new_kid, old_kid}
+    for token in (old, new):
+        _passed_guard(raw_http(server.base_url, _guarded_request(key, b"Bearer " + token.encode())))
 
 
 # --- header bytes only a real HTTP parser sees (BL-08, BL-11, BL-12) ----------------------------

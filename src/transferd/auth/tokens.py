@@ -96,7 +96,7 @@ class Keyring:
         self.path = path
         self._keys = {key.kid: key for key in keys}
         self._lock = threading.Lock()
-        self._mtime = path.stat().st_mtime_ns if path.exists() else 0
+        self._version = _file_version(path) if path.exists() else None
 
     @classmethod
     def load_or_create(cls, path: Path, now: int) -> Keyring:
@@ -115,10 +115,11 @@ class Keyring:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.path)
-        self._mtime = self.path.stat().st_mtime_ns
+        self._version = _file_version(self.path)
 
     @property
     def active(self) -> SigningKey:
+        self._reload_if_changed()  # `transferd signing-keys rotate` runs in another process
         live = [key for key in self._keys.values() if key.retired_at is None]
         return max(live, key=lambda k: k.created_at)
 
@@ -132,12 +133,12 @@ class Keyring:
     def _reload_if_changed(self) -> None:
         with self._lock:
             try:
-                mtime = self.path.stat().st_mtime_ns
+                version = _file_version(self.path)
             except FileNotFoundError:
                 return
-            if mtime != self._mtime:
+            if version != self._version:
                 self._keys = {key.kid: key for key in _read_keys(self.path)}
-                self._mtime = mtime
+                self._version = version
 
     def rotate(self, now: int, token_lifetime: int, leeway: int) -> SigningKey:
         """Start signing with a new key; retire the old ones and drop those whose tokens are all dead."""
@@ -153,6 +154,7 @@ class Keyring:
         return fresh
 
     def jwks(self) -> dict[str, Any]:
+        self._reload_if_changed()
         return {
             "keys": [
                 {
@@ -166,6 +168,12 @@ class Keyring:
                 for key in sorted(self._keys.values(), key=lambda k: k.created_at, reverse=True)
             ]
         }
+
+
+def _file_version(path: Path) -> tuple[int, int]:
+    """Changes on every save (``save`` replaces the file), even on file systems with coarse mtimes."""
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns
 
 
 def _read_keys(path: Path) -> list[SigningKey]:
