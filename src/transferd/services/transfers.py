@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from transferd import ids
@@ -196,10 +196,12 @@ class TransferService:
             incomplete = [record.name for record in records if record.completed_at is None]
             if incomplete:
                 raise ValidationFailed("Transfer can't be finalized, files are not complete: " + ", ".join(incomplete))
-            if await self.store.move_state(
-                transfer.id, from_states=("uploading",), to_state="processing", now=self.clock.now()
-            ):
+            now = self.clock.now()
+            if await self.store.move_state(transfer.id, from_states=("uploading",), to_state="processing", now=now):
                 self.start_processing(transfer.id)
+                # The call that locked the transfer answers "processing" (as the docs show right after
+                # finalize), even when the background join has already finished.
+                return await self.view(replace(transfer, state="processing", finalized_at=now))
             transfer = await self.owned(principal, transfer_id)
         return await self.view(transfer)
 
