@@ -249,6 +249,12 @@ INVALID_BODIES: list[tuple[str, Any, str]] = [
         '"transfer.files.name" is not allowed to be empty',
     ),
     (
+        "name only emoji before the extension (BL-39)",
+        {"files": [{"name": "\ud83d\ude00\ud83d\ude00.png", "size": 1}]},
+        '"transfer.files.name" is not allowed to be empty',
+    ),
+    ("name a dot-dot", {"files": [{"name": "..", "size": 1}]}, '"transfer.files.name" must not be "." or ".."'),
+    (
         "name only control characters",
         {"files": [{"name": "\x00\n\x1b", "size": 1}]},
         '"transfer.files.name" is not allowed to be empty',

@@ -9,32 +9,38 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from transferd.errors import ValidationFailed
 
-# Emoji and their joiners/modifiers: pictographs, dingbats, symbols, flags, keycaps, variation selectors.
-_EMOJI = re.compile(
-    "["
-    "\U0001f000-\U0001faff"
-    "\U00002600-\U000027bf"
-    "\U00002b00-\U00002bff"
-    "\U0001f1e6-\U0001f1ff"
-    "\U000e0020-\U000e007f"
-    "\ufe00-\ufe0f"
-    "\u200d\u20e3"
-    "]"
+# Characters that are emoji by default: pictographs, emoticons, transport, regional indicators
+# (flags) and their supplements; miscellaneous symbols and dingbats; arrows and stars; the BMP
+# emoji outside those blocks (watch, hourglass, media buttons, squares); tags (subdivision flags).
+_PICTOGRAPHS = (
+    r"\U0001f000-\U0001faff"
+    r"\u2600-\u27bf"
+    r"\u2b00-\u2bff"
+    r"\u231a\u231b\u2328\u23cf\u23e9-\u23f3\u23f8-\u23fa"
+    r"\u25aa\u25ab\u25b6\u25c0\u25fb-\u25fe"
+    r"\u2934\u2935\u3030\u303d\u3297\u3299"
+    r"\U000e0020-\U000e007f"
 )
-_FORBIDDEN = re.compile(r"[/\\:]")
+# One emoji: a pictograph, a keycap (#️⃣), or a symbol asking for emoji presentation (©️ ↔️);
+# then its selectors and skin tones, and whatever is joined to it by ZWJ (👨‍👩‍👧, 🏳️‍🌈).
+# A ZWJ outside such a sequence stays: it is part of Sinhala or Malayalam text.
+_EMOJI_ONE = rf"(?:[{_PICTOGRAPHS}]|[#*0-9]\ufe0f?\u20e3|[^\w\s]\ufe0f)"
+_EMOJI = re.compile(rf"{_EMOJI_ONE}(?:[\ufe0e\ufe0f\u20e3]|\u200d{_EMOJI_ONE})*")
+# Path separators and the drive colon (documented); control characters (C0, DEL, C1), unpaired
+# surrogates, bidi embedding/override/isolate controls (they make "invoice\u202efdp.exe" display
+# as "invoiceexe.pdf"), line and paragraph separators, and a stray emoji presentation selector.
+_FORBIDDEN = re.compile(r"[/\\:\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\u2028\u2029\ufe0f]")
 
 MAX_PARTS = 10_000
 
 
 def strip_name(name: str) -> str:
-    name = _EMOJI.sub("", name)
-    name = _FORBIDDEN.sub("", name)
-    return "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cs"))
+    """``name`` without emoji and the characters above; everything else exactly as sent."""
+    return _FORBIDDEN.sub("", _EMOJI.sub("", name))
 
 
 @dataclass(frozen=True)
@@ -80,8 +86,11 @@ def parse_file_specs(
         if not isinstance(item["name"], str):
             raise ValidationFailed(f'"{field}.name" must be a string')
         name = strip_name(item["name"])
-        if not name:
+        if not name or (name.startswith(".") and not item["name"].startswith(".")):
+            # Nothing left, or only an extension: "😀😀.png" must not become the hidden file ".png".
             raise ValidationFailed(f'"{field}.name" is not allowed to be empty')
+        if name in (".", ".."):
+            raise ValidationFailed(f'"{field}.name" must not be "." or ".."')
         if len(name) > max_name_length:
             raise ValidationFailed(
                 f'"{field}.name" length must be less than or equal to {max_name_length} characters long'
