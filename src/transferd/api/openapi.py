@@ -291,7 +291,11 @@ DOCUMENT: dict[str, Any] = {
         "/v2/boards/{board_id}/files/{file_id}/upload-url/{part_number}": {
             "get": _op(
                 "Without the multipart id: always refused",
-                {"400": _json(_ref("Error"), "The multipart id is missing from the path")},
+                {
+                    "400": _json(_ref("Error"), "The multipart id is missing from the path"),
+                    "404": _ERROR,
+                    "410": _ERROR,
+                },
                 parameters=[_PATH_BOARD, _PATH_FILE, _PATH_PART],
             )
         },
@@ -302,6 +306,7 @@ DOCUMENT: dict[str, Any] = {
                     "200": _json(_ref("UploadUrl"), "The URL"),
                     "400": _ERROR,
                     "404": _ERROR,
+                    "409": _json(_ref("Error"), "The file is already complete"),
                     "410": _ERROR,
                     "417": _ERROR,
                 },
@@ -323,6 +328,7 @@ DOCUMENT: dict[str, Any] = {
                     "400": _ERROR,
                     "404": _ERROR,
                     "410": _ERROR,
+                    "417": _json(_ref("Error"), "Chunks are still missing"),
                 },
                 parameters=[_PATH_BOARD, _PATH_FILE],
             )
