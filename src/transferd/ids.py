@@ -36,3 +36,10 @@ def opaque_id(prefix: str, length: int = 20) -> str:
 def multipart_id() -> str:
     """An opaque multipart upload id in the style of an S3 UploadId: ``[A-Za-z0-9._-]``, ending in ``--``."""
     return secrets.token_urlsafe(48).replace("_", ".") + "--"
+
+
+def could_be_id(value: str) -> bool:
+    """Whether ``value`` has the shape of an id this server makes (ASCII letters and digits, at most
+    64 characters). Anything else names no row and is not looked up: a NUL from a path like
+    ``/v2/transfers/%00`` would make PostgreSQL refuse the query (a 500 instead of a 404)."""
+    return len(value) <= 64 and value.isascii() and value.isalnum()

@@ -172,8 +172,9 @@ ApiFactory = Callable[..., Api]
 
 
 @pytest.fixture
-def make_api(tmp_path: Path) -> Iterator[ApiFactory]:
-    """Build an app with its own settings (lowered limits and the like): ``make_api(max_files_per_transfer=3)``."""
+def make_api(tmp_path: Path, database_url: str | None) -> Iterator[ApiFactory]:
+    """Build an app with its own settings (lowered limits and the like): ``make_api(max_files_per_transfer=3)``.
+    On PostgreSQL (TRANSFERD_TEST_POSTGRES) the apps of one test share the test's database."""
     with ExitStack() as stack:
         count = 0
 
@@ -181,7 +182,7 @@ def make_api(tmp_path: Path) -> Iterator[ApiFactory]:
             nonlocal count
             count += 1
             clock = FrozenClock()
-            settings = make_settings(tmp_path / f"custom-{count}", **overrides)
+            settings = make_settings(tmp_path / f"custom-{count}", **{"database_url": database_url, **overrides})
             app = create_app(settings, clock=clock)
             client = stack.enter_context(TestClient(app, base_url="http://testserver", raise_server_exceptions=False))
             return Api(client=client, services=app.state.services, clock=clock, settings=settings)

@@ -631,3 +631,50 @@ def test_happy_path_status_codes(api: Api, key: str) -> None:
     assert caller.get(transfer["id"]).status_code == 200
     for response in (authorize, create, complete, finalize):
         assert expect.is_json(response) and response.content
+
+
+# -- hostile ids: never a 500 (PostgreSQL refuses NUL in text) -----------------------------------
+
+HOSTILE_IDS = ["%00", "a%00b", "%C3%A9", "%ED%A0%80", "x" * 65, "%2E%2E", "a%20b", "-1", "%FF", "%0A"]
+
+
+@pytest.mark.parametrize("bad", HOSTILE_IDS)
+def test_hostile_ids_are_404_on_every_route(caller: Caller, bad: str) -> None:
+    transfer = caller.create([("a.txt", 3)])
+    tid, fid = transfer["id"], transfer["files"][0]["id"]
+    client = caller.api.client
+
+    for method, path in [
+        ("GET", f"/v2/transfers/{bad}"),
+        ("GET", f"/v2/transfers/{bad}/files/{fid}/upload-url/1"),
+        ("GET", f"/v2/transfers/{tid}/files/{bad}/upload-url/1"),
+        ("PUT", f"/v2/transfers/{bad}/files/{fid}/upload-complete"),
+        ("PUT", f"/v2/transfers/{tid}/files/{bad}/upload-complete"),
+        ("PUT", f"/v2/transfers/{bad}/finalize"),
+    ]:
+        response = client.request(method, path, headers=caller.headers)
+        expect.error(response, 404)
+    assert client.put(f"/upload/{bad}/1?expires=9999999999&signature=00", content=b"a").status_code == 403
+    assert client.get(f"/t/{bad}").status_code == 404
+    assert caller.get(tid).json() == transfer
+
+
+@pytest.mark.parametrize("identifier", ["a\x00b", "a\ud800b", "\udfff"])
+def test_a_user_identifier_that_cannot_be_stored_is_refused_at_authorize(api: Api, key: str, identifier: str) -> None:
+    """It would be stored with every transfer the token creates: a 400 now, not a 500 on each create."""
+    response = api.client.post(
+        "/v2/authorize", content=json.dumps({"user_identifier": identifier}), headers=api.headers(key)
+    )
+
+    expect.error(response, 400, '"user_identifier" must not contain NUL characters or unpaired surrogates')
+
+
+@pytest.mark.parametrize("identifier", ["u-\u00e9\u5831", "a b", "x" * 255, "\U0001f600"])
+def test_unusual_but_storable_user_identifiers_work(api: Api, key: str, identifier: str) -> None:
+    caller = Caller(api, key, api.authorize(key, identifier))
+
+    transfer = caller.create([("a.txt", 3)])
+
+    assert caller.get(transfer["id"]).status_code == 200
+    other = identifier[:-1] + ("y" if identifier[-1] != "y" else "z")
+    expect.error(Caller(api, key, api.authorize(key, other)).get(transfer["id"]), 404)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from transferd.ids import could_be_id
 from transferd.store.schema import files, upload_parts
 
 
@@ -66,6 +67,8 @@ class FileStore:
             await conn.execute(insert(files), [record.__dict__ for record in records])
 
     async def get(self, file_id: str) -> FileRecord | None:
+        if not could_be_id(file_id):
+            return None
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(files).where(files.c.id == file_id))).one_or_none()
         return None if row is None else file_record(row)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from transferd.ids import could_be_id
 from transferd.store.files import FileRecord, FileStore
 from transferd.store.schema import transfers
 
@@ -41,11 +42,15 @@ class TransferStore:
             await self.files.insert_many(conn, transfer_files)
 
     async def get(self, transfer_id: str) -> TransferRecord | None:
+        if not could_be_id(transfer_id):
+            return None
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(transfers).where(transfers.c.id == transfer_id))).one_or_none()
         return None if row is None else _record(row)
 
     async def by_short_id(self, short_id: str) -> TransferRecord | None:
+        if not could_be_id(short_id):
+            return None
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(transfers).where(transfers.c.short_id == short_id))).one_or_none()
         return None if row is None else _record(row)
