@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import zipfile
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -252,3 +253,25 @@ def test_download_all_of_one_file(caller: Caller) -> None:
 
     assert archive.namelist() == ["only.txt"]
     assert archive.read("only.txt") == b"just me"
+
+
+def test_head_of_download_all_reads_no_file(api: Api, shared: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[str] = []
+    real_read = api.services.blobs.read
+
+    def counting_read(key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        reads.append(key)
+        return real_read(key, start, end)
+
+    monkeypatch.setattr(api.services.blobs, "read", counting_read)
+    get_headers = api.client.get(f"{shared['url']}/download.zip").headers
+    reads.clear()
+
+    response = api.client.head(f"{shared['url']}/download.zip")
+
+    assert response.status_code == 200
+    assert response.content == b""
+    assert reads == []
+    for name in ("content-type", "content-disposition"):
+        assert response.headers[name] == get_headers[name]
+    assert "content-length" not in response.headers

@@ -118,11 +118,17 @@ async def transfer_zip(request: Request) -> Response:
     records, refusal = await _downloadable(request)
     if refusal is not None:
         return refusal
+    headers = {"Content-Disposition": f'attachment; filename="transfer-{request.path_params["short_id"]}.zip"'}
+    if request.method == "HEAD":
+        # The GET's headers, without reading every file to build an archive nobody receives.
+        response = Response(media_type="application/zip", headers=headers)
+        del response.headers["content-length"]  # unknown, as on the streamed GET
+        return response
     blobs = request.app.state.services.blobs
     return StreamingResponse(
         zip_stream([(record.name, record.size, blobs.read(record.object_key)) for record in records]),
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="transfer-{request.path_params["short_id"]}.zip"'},
+        headers=headers,
     )
 
 
