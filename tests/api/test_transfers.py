@@ -601,8 +601,7 @@ def test_a_token_sent_with_another_key_is_refused(api: Api, key: str) -> None:
 
     response = api.client.get(f"/v2/transfers/{transfer['id']}", headers=api.headers(other_key, owner.token))
 
-    assert response.status_code in {401, 403}
-    expect.error(response, response.status_code)
+    expect.error(response, 403, expect.TOKEN_KEY_MISMATCH)  # D3 (BL-15 step 3 says 401; the decision wins)
 
 
 # -- the whole happy path --------------------------------------------------------------------
