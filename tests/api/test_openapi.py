@@ -7,7 +7,6 @@ from starlette.routing import Route
 from tests.conftest import Api
 from transferd.api.openapi import DOCUMENT
 
-
 # Pages for people (HTML) are not part of the API document.
 PAGE_PREFIXES = ("/t/", "/b/")
 

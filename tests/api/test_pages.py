@@ -50,7 +50,7 @@ def test_the_page_lists_every_file_with_its_size_and_link(api: Api, shared: dict
     for file in shared["files"]:
         assert html.escape(file["name"]) in page
         assert f'href="/t/{short}/files/{file["id"]}"' in page
-    assert "5.0 MB" in page and "15 bytes" in page
+    assert "5.2 MB" in page and "15 bytes" in page  # decimal units: 5,242,980 bytes
     assert f'href="/t/{short}/download.zip"' in page
 
 

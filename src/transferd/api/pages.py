@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Iterable
 
 from starlette.requests import Request
@@ -24,12 +25,19 @@ PAGE_HEADERS = {
 
 
 def human_size(size: int) -> str:
+    """Decimal units, as people (and file managers) count: 100,000,000 bytes is "100.0 MB"."""
+    if size < 1000:
+        return f"{size} byte{'s' if size != 1 else ''}"
     value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"
+    for unit in ("kB", "MB", "GB", "TB"):
+        value /= 1000
+        if value < 1000 or unit == "TB":
+            break
+    return f"{value:.1f} {unit}"
+
+
+def human_time(timestamp: int) -> str:
+    return time.strftime("%d %B %Y, %H:%M UTC", time.gmtime(timestamp)).lstrip("0")
 
 
 def page(title: str, body: str, status_code: int = 200, refresh: int | None = None) -> HTMLResponse:
@@ -70,13 +78,17 @@ async def transfer_page(request: Request) -> Response:
         return page("Expired", "<h1>This transfer has expired</h1><p>Its files were deleted.</p>", 410)
     base = f"/t/{transfer.short_id}"
     message = f"<p>{html.escape(transfer.message)}</p>" if transfer.message else ""
-    meta = f'<p class="meta">Available until {iso8601(transfer.expires_at)}</p>'
+    meta = (
+        f'<p class="meta">Available until <time datetime="{iso8601(transfer.expires_at)}">'
+        f"{human_time(transfer.expires_at)}</time></p>"
+    )
     if transfer.state != "downloadable":
         return page("Preparing", f"<h1>Preparing your files…</h1>{message}{meta}", 200, refresh=2)
     records = await services.files.for_transfer(transfer.id)
     total = human_size(sum(r.size for r in records))
     body = (
-        f"<h1>{len(records)} file{'s' if len(records) != 1 else ''}, {total}</h1>{message}{meta}"
+        f"<h1>You've received {len(records)} file{'s' if len(records) != 1 else ''}</h1>"
+        f'<p class="meta">{total} in all</p>{message}{meta}'
         f'{file_list(base, records)}<a class="button" href="{base}/download.zip" download>Download all (zip)</a>'
     )
     return page("Your transfer", body)
