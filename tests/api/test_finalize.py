@@ -229,3 +229,27 @@ def test_the_happy_path_etags_match_the_parts(api: Api, caller: Caller) -> None:
     for part in (1, 2, 3):
         piece = data[(part - 1) * CHUNK : part * CHUNK]
         assert put(api, caller.url(transfer["id"], fid, part), piece).headers["etag"] == md5_etag(piece)
+
+
+@pytest.mark.parametrize("content_type", [None, "", "text/plain", "application/vnd.api+json"])
+def test_every_transfer_route_wants_json_content_type(api: Api, caller: Caller, content_type: str | None) -> None:
+    """D2 (and D1 for vendor types): 415 everywhere on /v2, and nothing changes."""
+    transfer = caller.create([("a.txt", 3)])
+    tid, fid = transfer["id"], transfer["files"][0]["id"]
+    url = caller.url(tid, fid, 1)
+    headers = {k: v for k, v in caller.headers.items() if k != "Content-Type"}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+
+    assert put(api, url, b"abc", {} if content_type is None else {"Content-Type": content_type}).status_code == 200
+    for method, path, body in [
+        ("GET", f"/v2/transfers/{tid}", None),
+        ("GET", f"/v2/transfers/{tid}/files/{fid}/upload-url/1", None),
+        ("PUT", f"/v2/transfers/{tid}/files/{fid}/upload-complete", b'{"part_numbers": 1}'),
+        ("PUT", f"/v2/transfers/{tid}/finalize", None),
+    ]:
+        response = api.client.request(method, path, content=body, headers=headers)
+        expect.error(response, 415, expect.UNSUPPORTED_MEDIA_TYPE)
+
+    assert_still_open(caller, tid)
+    assert put(api, url, b"abc").status_code == 200  # not completed: still takes parts
