@@ -5,6 +5,8 @@ BL-30, BL-43, BL-44, BL-52(d); D14)."""
 from __future__ import annotations
 
 import hashlib
+import threading
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -289,3 +291,71 @@ def test_the_page_lists_a_file_only_once_it_is_complete(
     assert caller.complete(board["id"], two_parts["id"]).status_code == 202
     assert two_parts["id"] in caller.client.get(page).text
     assert caller.client.get(f"{page}/files/{two_parts['id']}").status_code == 200
+
+
+# --- parts racing upload-complete ------------------------------------------------------------------
+
+
+def recorded_etag(api: Api, file_id: str, part: int) -> str | None:
+    async def get() -> str | None:
+        found = [record.etag for record in await api.services.files.parts(file_id) if record.part_number == part]
+        return found[0] if found else None
+
+    return run(api, get)
+
+
+def files_under(api: Api, key: str) -> list[Path]:
+    root = api.settings.data_dir / "blobs" / key
+    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+def race_upload_complete(caller: BoardCaller, board_id: str, file: dict[str, Any], versions: list[bytes]) -> list[int]:
+    """PUT every version of part 1 concurrently with upload-complete (202); the PUTs' statuses."""
+    url = caller.url(board_id, file, 1)
+    start = threading.Barrier(len(versions) + 1)
+    statuses: dict[int, int] = {}
+    completes: list[int] = []
+
+    def send(index: int) -> None:
+        start.wait()
+        statuses[index] = caller.client.put(url, content=versions[index]).status_code
+
+    def complete() -> None:
+        start.wait()
+        completes.append(caller.complete(board_id, file["id"]).status_code)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(len(versions))]
+    threads.append(threading.Thread(target=complete))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert completes == [202]
+    assert sorted(statuses) == list(range(len(versions)))
+    return [statuses[n] for n in range(len(versions))]
+
+
+def test_parts_racing_upload_complete_are_counted_or_refused(
+    api: Api, caller: BoardCaller, board: dict[str, Any]
+) -> None:
+    """Like a transfer's file: a part PUT racing upload-complete is either counted (the completed
+    file holds the bytes of a PUT answered 200, the very bytes completion checked) or refused with
+    403. Never a 500, and no part file is left behind once the file is complete."""
+    size = 4 * 1024 * 1024  # one part
+    for round_ in range(15):
+        [file] = caller.files(board["id"], [(f"race-{round_}.bin", size)])
+        first = payload(size, seed=100 * round_)
+        caller.put_part(board["id"], file, 1, first)
+        versions = [payload(size, seed=100 * round_ + n) for n in range(1, 7)]
+
+        statuses = race_upload_complete(caller, board["id"], file, versions)
+
+        assert set(statuses) <= {200, 403}, (round_, statuses)
+        served = stored_bytes(api, file["id"])
+        accepted = [first] + [data for data, status in zip(versions, statuses, strict=True) if status == 200]
+        assert served in accepted, (round_, statuses)
+        # What completion checked (the recorded part) is what was joined.
+        assert recorded_etag(api, file["id"], 1) == hashlib.md5(served, usedforsecurity=False).hexdigest()
+        assert files_under(api, f"{board['id']}/{file['id']}") == [
+            api.settings.data_dir / "blobs" / board["id"] / file["id"] / "data"
+        ], round_

@@ -5,7 +5,7 @@ upload is completed into one object. ``LocalBlobStore`` keeps everything under t
 Keys are built by the services from server-generated ids only, never from user file names.
 """
 
-from transferd.blobs.base import BlobStore, CommitGuard, PartTooLarge, StoredPart
+from transferd.blobs.base import BlobStore, CommitGuard, PartDiscarded, PartTooLarge, StoredPart
 from transferd.blobs.local import LocalBlobStore
 
-__all__ = ["BlobStore", "CommitGuard", "LocalBlobStore", "PartTooLarge", "StoredPart"]
+__all__ = ["BlobStore", "CommitGuard", "LocalBlobStore", "PartDiscarded", "PartTooLarge", "StoredPart"]

@@ -19,6 +19,11 @@ class PartTooLarge(Exception):
     """The part's body is larger than its slot; nothing was stored."""
 
 
+class PartDiscarded(Exception):
+    """The upload's parts were removed (joined, or deleted) while this part was being written;
+    nothing was stored."""
+
+
 # Entered once a part's whole body is durable in a temporary file; the part is made visible inside
 # it. The caller re-checks there that the part is still wanted (raising leaves nothing stored) and
 # records it, so "check, make visible, record" is one step against a concurrent completion.
@@ -36,8 +41,9 @@ class BlobStore(Protocol):
         commit: CommitGuard | None = None,
     ) -> StoredPart:
         """Store one part atomically (a half-written part is never visible; the last complete
-        write wins) and durably (on disk before returning). Raises PartTooLarge past ``max_size``.
-        With ``commit``, the part becomes visible inside ``commit(stored)``."""
+        write wins) and durably (on disk before returning). Raises PartTooLarge past ``max_size``,
+        PartDiscarded when the upload's parts are removed meanwhile. With ``commit``, the part
+        becomes visible inside ``commit(stored)``."""
         ...
 
     async def complete(self, upload: str, parts: list[int], key: str) -> int:

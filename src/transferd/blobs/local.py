@@ -15,7 +15,7 @@ from pathlib import Path
 
 import anyio.to_thread
 
-from transferd.blobs.base import CommitGuard, PartTooLarge, StoredPart
+from transferd.blobs.base import CommitGuard, PartDiscarded, PartTooLarge, StoredPart
 
 _READ_CHUNK = 1024 * 1024
 _WRITE_BUFFER = 1024 * 1024
@@ -57,7 +57,11 @@ class LocalBlobStore:
         temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
         digest = hashlib.md5(usedforsecurity=False)
         size = 0
-        handle = await anyio.to_thread.run_sync(lambda: temp.open("wb"))
+        try:
+            handle = await anyio.to_thread.run_sync(lambda: temp.open("wb"))
+        except FileNotFoundError:
+            # The parts directory went away since the mkdir: the upload was joined (or deleted).
+            raise PartDiscarded() from None
 
         def write(data: bytes) -> None:
             # Hashing here, off the event loop (hashlib releases the GIL on large buffers).
@@ -86,7 +90,12 @@ class LocalBlobStore:
                 handle.close()
 
             def publish() -> None:
-                os.replace(temp, final)
+                try:
+                    os.replace(temp, final)
+                except FileNotFoundError:
+                    # The parts directory, this temporary file with it, was removed while the body
+                    # arrived: the upload was joined (or deleted).
+                    raise PartDiscarded() from None
                 _fsync_dir(final.parent)
 
             await anyio.to_thread.run_sync(flush)

@@ -9,9 +9,7 @@ gone: the API answers 410 at once, and the sweeper deletes its items and bytes.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -125,8 +123,6 @@ class BoardService:
         self.uploads = uploads
         self.clock = clock
         self.settings = settings
-        # One completion at a time per file (a retried PUT may overlap the first one).
-        self._completing: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         uploads.gates["board"] = self._accepts_parts
 
     async def _accepts_parts(self, record: FileRecord) -> None:
@@ -258,24 +254,18 @@ class BoardService:
         """Check the parts, join them and mark the file complete (boards have no finalize).
         A repeat answers the same (decision D14)."""
         _board, record = await self.owned_file(principal, board_id, file_id)
-        lock = self._completing.get(record.id)
-        if lock is None:
-            lock = self._completing[record.id] = asyncio.Lock()
-        async with lock:
-            current = await self.files.get(record.id)
-            if current is None:
-                raise FileNotFound()
-            if current.completed_at is not None:
-                return current
-            try:
-                await self.uploads.check_complete(current)
-            except ChunksMissing as missing:
-                if len(missing.missing) == current.part_numbers:
-                    raise ValidationFailed("expected at least 1 part") from None
-                raise
-            await self.uploads.join(current)
-            await self.files.mark_complete(current.id, self.clock.now())
-            return current
+        if record.completed_at is not None:
+            return record
+        try:
+            # Under the file's lock, the one a part PUT holds while it makes its part visible (as
+            # for transfers): a part still arriving is either counted or refused, never swapped in
+            # after the check, nor written into the parts directory the join removes.
+            await self.uploads.complete(record, join=True)
+        except ChunksMissing as missing:
+            if len(missing.missing) == record.part_numbers:
+                raise ValidationFailed("expected at least 1 part") from None
+            raise
+        return record
 
     # -- sweeping --------------------------------------------------------------------------
 

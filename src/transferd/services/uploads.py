@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from urllib.parse import urlencode
 
-from transferd.blobs import BlobStore, PartTooLarge, StoredPart
+from transferd.blobs import BlobStore, PartDiscarded, PartTooLarge, StoredPart
 from transferd.clock import Clock
 from transferd.errors import (
     BadRequest,
@@ -111,15 +111,23 @@ class UploadService:
             return await self.blobs.put_part(record.upload_key, part_number, body, max_size=slot, commit=commit)
         except PartTooLarge:
             raise PayloadTooLarge(f"Part {part_number} may hold at most {slot} bytes") from None
+        except PartDiscarded:
+            # The parts were joined (or deleted) while the body arrived: once the completion holding
+            # the lock is done, the file tells why it takes no more parts (403, nothing stored).
+            async with self.file_lock(record.id):
+                await self.target(record.id, part_number)
+            raise UploadUrlRejected() from None
 
-    async def complete(self, record: FileRecord) -> None:
-        """Check the parts (``check_complete``) and mark the file complete, under the file's lock.
-        Completing a complete file does nothing."""
+    async def complete(self, record: FileRecord, *, join: bool = False) -> None:
+        """Check the parts (``check_complete``), with ``join`` join them (boards), and mark the file
+        complete, all under the file's lock. Completing a complete file does nothing."""
         async with self.file_lock(record.id):
             current = await self.files.get(record.id)
             if current is not None and current.completed_at is not None:
                 return
             await self.check_complete(record)
+            if join:
+                await self.join(record)
             await self.files.mark_complete(record.id, self.clock.now())
 
     async def check_complete(self, record: FileRecord) -> None:
