@@ -10,6 +10,7 @@ gone: the API answers 410 at once, and the sweeper deletes its items and bytes.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -44,9 +45,17 @@ COMPLETE_MESSAGE = "File is marked as complete."
 GONE_MESSAGE = "Gone: this board was deleted after a long time without activity"
 
 
-def _check_text(value: str, field: str) -> None:
-    """Refuse what no database column can hold: NUL characters and lone surrogates (which JSON allows)."""
-    if "\x00" in value:
+# Control characters (category Cc: C0, DEL and C1; NUL cannot be stored at all) and the bidi
+# embedding, override and isolate controls, which make "invoice\u202efdp.exe" display as
+# "invoiceexe.pdf" on the board page and in every client. Multi-line text keeps tab, LF and CR.
+_INVALID_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_INVALID_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _check_text(value: str, field: str, *, multiline: bool = False) -> None:
+    """Refuse control and bidi control characters (above) and what no database column can hold:
+    lone surrogates (which JSON allows)."""
+    if (_INVALID_IN_TEXT if multiline else _INVALID_IN_LINE).search(value):
         raise ValidationFailed(f'"{field}" contains invalid characters')
     try:
         value.encode("utf-8")
@@ -54,12 +63,12 @@ def _check_text(value: str, field: str) -> None:
         raise ValidationFailed(f'"{field}" contains invalid characters') from None
 
 
-def _string(value: object, field: str, max_length: int) -> str:
+def _string(value: object, field: str, max_length: int, *, multiline: bool = False) -> str:
     if not isinstance(value, str):
         raise ValidationFailed(f'"{field}" must be a string')
     if len(value) > max_length:
         raise ValidationFailed(f'"{field}" length must be less than or equal to {max_length} characters long')
-    _check_text(value, field)
+    _check_text(value, field, multiline=multiline)
     return value
 
 
@@ -75,7 +84,7 @@ def parse_board(body: Any) -> tuple[str, str | None]:
     description = body.get("description")
     if description is None or description == "":
         return name, None  # live, "" came back as null
-    return name, _string(description, "board.description", MAX_DESCRIPTION_LENGTH)
+    return name, _string(description, "board.description", MAX_DESCRIPTION_LENGTH, multiline=True)
 
 
 def parse_links(raw: Any, max_links: int) -> list[tuple[str, str]]:
