@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from transferd.api import authorize, boards, health, openapi, pages, transfers, uploads
 from transferd.api.board_pages import routes as board_page_routes
 from transferd.api.errors import EXCEPTION_HANDLERS
+from transferd.api.middleware import AccessLog, HeaderLimit
 from transferd.auth.guard import Guard
 from transferd.auth.tokens import Keyring, TokenService
 from transferd.blobs import BlobStore, LocalBlobStore
@@ -30,8 +28,6 @@ from transferd.store.db import create_engine, migrate
 from transferd.store.files import FileStore
 from transferd.store.keys import ApiKeyStore
 from transferd.store.transfers import TransferStore
-
-access_log = logging.getLogger("transferd.access")
 
 
 @dataclass
@@ -105,37 +101,6 @@ class Services:
         await self.engine.dispose()
 
 
-class AccessLog:
-    """Method, path (never the query: it may carry an upload signature), status and time; no headers."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not access_log.isEnabledFor(logging.INFO):
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
-            access_log.info(
-                "%s %s %d %.1fms",
-                scope["method"],
-                scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
-
-
 def create_app(settings: Settings, *, clock: Clock | None = None, services: Services | None = None) -> Starlette:
     services = services or Services.build(settings, clock)
 
@@ -163,5 +128,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, services: Serv
         lifespan=lifespan,
     )
     app.state.services = services
+    # Redirecting /v2/transfers/ to /v2/transfers would build a Location from the client's Host header.
+    app.router.redirect_slashes = False
+    app.add_middleware(HeaderLimit, max_bytes=settings.max_header_bytes)
     app.add_middleware(AccessLog)
     return app

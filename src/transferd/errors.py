@@ -7,10 +7,12 @@ TransferdError
 ├── Forbidden (403)             ── ApiKeyInvalid, ApiKeyRevoked, TokenKeyMismatch, UploadUrlRejected
 ├── NotFound (404)              ── RouteNotFound, TransferNotFound, BoardNotFound, FileNotFound
 ├── MethodNotAllowed (405)
+├── RequestTimeout (408)
 ├── Conflict (409)              ── TransferLocked, FileComplete
 ├── Gone (410)
 ├── PayloadTooLarge (413)
 ├── UnsupportedMediaType (415)
+├── RequestHeadersTooLarge (431)
 ├── ExpectationFailed (417)     ── ChunkNumberInvalid, ChunksMissing
 └── RateLimited (429)
 """
@@ -104,6 +106,16 @@ class FileNotFound(NotFound):
 class MethodNotAllowed(TransferdError):
     status_code = 405
     default_message = "The HTTP method or resources may not be supported."
+
+
+class RequestTimeout(TransferdError):
+    status_code = 408
+    default_message = "Request timeout: the body did not arrive in time"
+
+
+class RequestHeadersTooLarge(TransferdError):
+    status_code = 431
+    default_message = "Request header fields too large"
 
 
 class Conflict(TransferdError):

@@ -25,7 +25,11 @@ class Settings(BaseSettings):
     token_lifetime_seconds: int = 31_536_000
     token_leeway_seconds: int = 60
     max_json_body_bytes: int = 1024 * 1024
+    max_header_bytes: int = 32 * 1024
+    body_read_timeout_seconds: float = 30.0
+    max_connections: int = 1000
     max_transfer_bytes: int = 2 * GIB
+    max_board_bytes: int = 2 * GIB  # all files ever added to one board, inclusive
     max_files_per_transfer: int = 1000
     max_file_name_length: int = 255
     transfer_lifetime_seconds: int = 7 * 24 * 3600

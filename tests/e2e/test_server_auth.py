@@ -168,7 +168,7 @@ KEY_ROWS: list[Any] = [
     pytest.param(b"x-api-key: \xff\xfe", 403, expect.KEY_INVALID, id="bytes-ff-fe"),
     pytest.param(b"x-api-key: {key}\xff", 403, expect.KEY_INVALID, id="key-then-ff"),
     pytest.param(b"x-api-key: " + "ключ".encode(), 403, expect.KEY_INVALID, id="utf-8"),
-    pytest.param(b"x-api-key: " + b"k" * 60_000, 403, expect.KEY_INVALID, id="60kb"),
+    pytest.param(b"x-api-key: " + b"k" * 60_000, 431, "Request header fields too large", id="60kb"),
     pytest.param(b"x-api-key:", 401, expect.KEY_MISSING, id="empty"),
     pytest.param(b"x-api-key: ", 401, expect.KEY_MISSING, id="space-only"),
     pytest.param(b"X-Other: 1", 401, expect.KEY_MISSING, id="absent"),
@@ -205,7 +205,7 @@ AUTHORIZATION_ROWS: list[Any] = [
     pytest.param(b"Basic dXNlcjpwYXNz", 401, expect.TOKEN_WRONG_SCHEME, id="basic"),
     pytest.param(b"Bearer", 401, expect.TOKEN_MISSING, id="scheme-only"),
     pytest.param(b"Bearer \xff\xfe", 401, expect.TOKEN_MALFORMED, id="bytes-ff-fe"),
-    pytest.param(b"Bearer " + b"a" * 60_000, 401, expect.TOKEN_MALFORMED, id="60kb"),
+    pytest.param(b"Bearer " + b"a" * 60_000, 431, "Request header fields too large", id="60kb"),
 ]
 
 
@@ -219,7 +219,8 @@ def test_raw_authorization_header(shared_server: Server, value: bytes, status: i
     else:
         assert message is not None
         _error(response, status, message)
-        assert response.headers["www-authenticate"].startswith("Bearer")
+        if status == 401:
+            assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 def test_every_error_is_json_on_the_wire(shared_server: Server) -> None:

@@ -84,5 +84,6 @@ routes = [
     Route("/v2/boards/{board_id}/files", add_files, methods=["POST"]),
     Route(_FILE + "/upload-url/{part_number}/{multipart_id}", upload_url, methods=["GET"]),
     Route(_FILE + "/upload-url/{part_number}", upload_url, methods=["GET"]),  # no multipart id: 400
+    Route(_FILE + "/upload-url/{part_number}/", upload_url, methods=["GET"]),  # an empty one: 400 too
     Route(_FILE + "/upload-complete", complete_file, methods=["PUT"]),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from transferd.api.http import json_response
@@ -39,6 +39,12 @@ async def on_http_error(_request: Request, exc: Exception) -> Response:
     return error_response(error)
 
 
+async def on_client_disconnect(_request: Request, _exc: Exception) -> Response:
+    # The client went away mid-body: nothing was stored and nobody reads this answer.
+    log.info("client disconnected before sending the whole body")
+    return Response(status_code=400)
+
+
 async def on_unexpected_error(_request: Request, exc: Exception) -> Response:
     # The traceback goes to the log (it holds no request headers); the client learns nothing internal.
     log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
@@ -48,5 +54,6 @@ async def on_unexpected_error(_request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     TransferdError: on_domain_error,
     HTTPException: on_http_error,
+    ClientDisconnect: on_client_disconnect,
     Exception: on_unexpected_error,
 }

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import wraps
 from typing import Any
 
+import anyio
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 
 from transferd.auth.guard import Principal
-from transferd.errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from transferd.errors import InvalidJson, PayloadTooLarge, RequestTimeout, UnsupportedMediaType, ValidationFailed
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -32,18 +33,39 @@ def has_json_content_type(headers: Headers) -> bool:
     return media_type == "application/json"
 
 
+async def timed_stream(request: Request, idle_seconds: float) -> AsyncIterator[bytes]:
+    """The request body, chunk by chunk; a client that sends nothing for ``idle_seconds`` gets
+    408, so a stalled body cannot hold a connection (and a temp file) forever."""
+    chunks = request.stream().__aiter__()
+    while True:
+        try:
+            with anyio.fail_after(idle_seconds):
+                chunk = await chunks.__anext__()
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise RequestTimeout() from None
+        yield chunk
+
+
 async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body (at most ``limit`` bytes), read once and kept on the request."""
+    cached: bytes | None = getattr(request.state, "body", None)
+    if cached is not None:
+        return cached
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"Payload too large: the body may hold at most {limit} bytes")
     chunks: list[bytes] = []
     received = 0
-    async for chunk in request.stream():
+    async for chunk in timed_stream(request, request.app.state.services.settings.body_read_timeout_seconds):
         received += len(chunk)
         if received > limit:
             raise PayloadTooLarge(f"Payload too large: the body may hold at most {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    request.state.body = body
+    return body
 
 
 def parse_json(body: bytes) -> Any:
@@ -82,9 +104,16 @@ def json_api(handler: Endpoint) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         if not has_json_content_type(request.headers):
             raise UnsupportedMediaType()
+        await _receive_whole_body(request)
         return await handler(request)
 
     return endpoint
+
+
+async def _receive_whole_body(request: Request) -> None:
+    # Credentials are checked only once the whole body is in: a request whose headers arrived
+    # before its key was revoked must not complete after the revocation returned.
+    await read_body(request, request.app.state.services.settings.max_json_body_bytes)
 
 
 def guarded(handler: Endpoint) -> Endpoint:
@@ -94,6 +123,7 @@ def guarded(handler: Endpoint) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         if not has_json_content_type(request.headers):
             raise UnsupportedMediaType()
+        await _receive_whole_body(request)
         request.state.principal = await request.app.state.services.guard.authenticate(request.headers)
         return await handler(request)
 

@@ -299,6 +299,17 @@ DOCUMENT: dict[str, Any] = {
                 parameters=[_PATH_BOARD, _PATH_FILE, _PATH_PART],
             )
         },
+        "/v2/boards/{board_id}/files/{file_id}/upload-url/{part_number}/": {
+            "get": _op(
+                "With an empty multipart id: always refused",
+                {
+                    "400": _json(_ref("Error"), "The multipart id is missing from the path"),
+                    "404": _ERROR,
+                    "410": _ERROR,
+                },
+                parameters=[_PATH_BOARD, _PATH_FILE, _PATH_PART],
+            )
+        },
         "/v2/boards/{board_id}/files/{file_id}/upload-url/{part_number}/{multipart_id}": {
             "get": _op(
                 "A pre-signed URL (valid one hour) to PUT one part's bytes to",

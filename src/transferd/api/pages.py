@@ -112,7 +112,13 @@ class BlobFileResponse(FileResponse):
 
 def file_response(request: Request, record: FileRecord) -> Response:
     path = request.app.state.services.blobs.local_path(record.object_key)
-    return BlobFileResponse(path, filename=record.name, headers={"X-Content-Type-Options": "nosniff"})
+    # Always a download, never rendered: an uploaded .html or .svg must not run on our origin.
+    return BlobFileResponse(
+        path,
+        filename=record.name,
+        media_type="application/octet-stream",
+        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
+    )
 
 
 async def transfer_file(request: Request) -> Response:

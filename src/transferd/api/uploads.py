@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from transferd.api.http import timed_stream
 from transferd.errors import UploadUrlRejected
 
 
@@ -26,7 +27,8 @@ async def put_part(request: Request) -> Response:
     record = await services.uploads.target(file_id, part_number)
     declared = request.headers.get("content-length")
     length = int(declared) if declared is not None and declared.isdigit() else None
-    stored = await services.uploads.receive_part(record, part_number, request.stream(), length)
+    body = timed_stream(request, services.settings.body_read_timeout_seconds)
+    stored = await services.uploads.receive_part(record, part_number, body, length)
     return Response(b"", status_code=200, headers={"ETag": f'"{stored.etag}"'})
 
 

@@ -32,7 +32,10 @@ class Principal:
 
 
 def bearer_token(headers: Headers) -> str:
-    value = headers.get("authorization")
+    values = headers.getlist("authorization")
+    if len(values) > 1:
+        raise TokenInvalid("Unauthorized: send exactly one Authorization header")
+    value = values[0] if values else None
     if value is None or not value.strip():
         raise TokenMissing()
     scheme, _, rest = value.strip().partition(" ")
@@ -51,7 +54,12 @@ class Guard:
         self.clock = clock
 
     async def authenticate_key(self, headers: Headers) -> ApiKeyRecord:
-        candidate = headers.get("x-api-key")
+        values = headers.getlist("x-api-key")
+        if len(values) > 1:
+            # A proxy that reads the last copy would disagree with us reading the first.
+            log.info("refused: %d x-api-key headers", len(values))
+            raise ApiKeyInvalid("Forbidden: send exactly one x-api-key header")
+        candidate = values[0] if values else None
         if candidate is None or not candidate.strip():
             log.info("refused: no x-api-key")
             raise ApiKeyMissing()
