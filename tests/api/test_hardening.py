@@ -1,0 +1,56 @@
+"""Answers to a security review: ambiguous credentials, slash redirects, risky download types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests import expect
+from tests.api.conftest import Caller
+from tests.conftest import Api
+
+
+def test_two_api_key_headers_are_refused_even_when_both_are_valid(api: Api, key: str, token: str) -> None:
+    headers = [
+        ("content-type", "application/json"),
+        ("x-api-key", key),
+        ("x-api-key", key),
+        ("authorization", f"Bearer {token}"),
+    ]
+    response = api.client.get("/v2/transfers/t", headers=headers)
+    expect.error(response, 403, "Forbidden: send exactly one x-api-key header")
+    authorize = api.client.post("/v2/authorize", headers=headers[:3])
+    expect.error(authorize, 403, "Forbidden: send exactly one x-api-key header")
+
+
+def test_two_authorization_headers_are_refused(api: Api, key: str, token: str) -> None:
+    headers = [
+        ("content-type", "application/json"),
+        ("x-api-key", key),
+        ("authorization", f"Bearer {token}"),
+        ("authorization", f"Bearer {token}"),
+    ]
+    response = api.client.get("/v2/transfers/t", headers=headers)
+    expect.error(response, 401, "Unauthorized: send exactly one Authorization header")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_a_trailing_slash_is_a_json_404_not_a_redirect(api: Api, key: str, token: str) -> None:
+    for method, path in (("GET", "/v2/transfers/"), ("PUT", "/v2/transfers/t/finalize/"), ("GET", "/healthz/")):
+        response = api.client.request(
+            method, path, headers={**api.headers(key, token), "host": "evil.example"}, follow_redirects=False
+        )
+        expect.error(response, 404, expect.NOT_FOUND)
+        assert "location" not in response.headers
+
+
+def test_downloads_are_never_rendered_by_the_browser(caller: Caller, api: Api) -> None:
+    shared: dict[str, Any] = caller.share(
+        {"page.html": b"<script>alert(1)</script>", "image.svg": b"<svg onload=alert(1)/>"}
+    )
+    for file in shared["files"]:
+        response = api.client.get(f"{shared['url']}/files/{file['id']}")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/octet-stream"
+        assert response.headers["content-security-policy"] == "sandbox"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["content-disposition"].startswith("attachment;")
