@@ -26,8 +26,17 @@ def _run(coroutine_factory: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
     """Run one operator command against the configured database (works while the server runs)."""
     from transferd.app import Services
 
+    settings = _settings()
+    if settings.database_url is None and not (settings.data_dir / "transferd.sqlite3").exists():
+        # Most often a command run from another directory than the server's: say so, loudly.
+        print(
+            f"transferd: note: no database in {settings.data_dir.resolve()}; creating an empty one. "
+            "Set TRANSFERD_DATA_DIR (or TRANSFERD_DATABASE_URL) to the server's if that is not what you want.",
+            file=sys.stderr,
+        )
+
     async def main() -> int:
-        services = Services.build(_settings())
+        services = Services.build(settings)
         try:
             await services.start()
             return await coroutine_factory(services)
@@ -86,10 +95,14 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
     async def revoke(services: Any) -> int:
-        record = await services.keys.revoke(args.id, now=services.clock.now())
-        if record is None:
+        before = await services.keys.get(args.id)
+        if before is None:
             print(f"transferd: no API key with id {args.id}", file=sys.stderr)
             return 1
+        if before.revoked_at is not None:
+            print(f"API key {before.id} ({before.name}) was already revoked at {_iso(before.revoked_at)}.")
+            return 0
+        record = await services.keys.revoke(args.id, now=services.clock.now())
         print(f"Revoked API key {record.id} ({record.name}); its tokens stop working now.")
         return 0
 
@@ -279,6 +292,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         log_level=settings.log_level,
         server_header=False,
+        # Past this many open connections new ones get 503 instead of piling up. Slow clients that
+        # never finish their headers are a reverse proxy's job (see README, "Deploying").
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=5,
     )
     return 0
 

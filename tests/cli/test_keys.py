@@ -116,8 +116,9 @@ def test_revoke_kills_the_keys_tokens_on_the_running_server(server: Server) -> N
     assert ISO_UTC.fullmatch(revoked_at)
     assert listing[survivor["id"]]["revoked_at"] is None
 
-    # Revoking again succeeds and keeps the first revocation time.
-    _ok(server.cli("keys", "revoke", doomed["id"]))
+    # Revoking again succeeds, says so, and keeps the first revocation time.
+    again = _ok(server.cli("keys", "revoke", doomed["id"]))
+    assert f"was already revoked at {revoked_at}" in again
     listing = {entry["id"]: entry for entry in json.loads(_ok(server.cli("keys", "list", "--json")))}
     assert listing[doomed["id"]]["revoked_at"] == revoked_at
 
@@ -140,10 +141,14 @@ def test_keys_commands_work_without_a_server(tmp_path: Path) -> None:
             [sys.executable, "-m", "transferd.cli", *args], env=env, capture_output=True, text=True, timeout=120
         )
 
-    text = _ok(cli("keys", "create", "--name", "offline"))
+    first = cli("keys", "create", "--name", "offline")
+    assert "no database in" in first.stderr  # a fresh data dir is announced, in case it is the wrong one
+    text = _ok(first)
     printed = [line for line in text.splitlines() if line.startswith("tfd_sk_")]
     assert len(printed) == 1 and is_well_formed(printed[0])
-    listing = json.loads(_ok(cli("keys", "list", "--json")))
+    listed = cli("keys", "list", "--json")
+    assert "no database in" not in listed.stderr
+    listing = json.loads(_ok(listed))
     assert [entry["name"] for entry in listing] == ["offline"]
     assert printed[0] not in json.dumps(listing)
     assert cli("keys", "revoke", "nope").returncode == 1
