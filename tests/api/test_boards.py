@@ -3,6 +3,7 @@ ownership (known-faults.md BL-15, BL-26, BL-29(a), BL-35, BL-41(d), BL-47, BL-51
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,9 @@ from tests.api.board_helpers import (
     run,
     short_id,
 )
+from tests.api.conftest import ApiFactory
 from tests.conftest import Api
+from transferd.settings import Settings
 from transferd.store.schema import boards
 
 
@@ -305,8 +308,14 @@ def test_add_files_answers_201_in_request_order(caller: BoardCaller, board: dict
     ],
 )
 def test_board_files_are_split_in_6_MiB_parts(
-    caller: BoardCaller, board: dict[str, Any], size: int, chunk_size: int, part_numbers: int
+    caller: BoardCaller,
+    board: dict[str, Any],
+    size: int,
+    chunk_size: int,
+    part_numbers: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(caller.api.settings, "max_board_bytes", 10_000 * PART)  # past the default 2 GiB
     [file] = caller.files(board["id"], [("b.bin", size)])
     assert file["multipart"]["chunk_size"] == chunk_size
     assert file["multipart"]["part_numbers"] == part_numbers
@@ -344,13 +353,23 @@ def test_board_files_are_split_in_6_MiB_parts(
         pytest.param(b'[{"name":"a","size":true}]', '"board.files.size" must be an integer', id="true"),
         pytest.param(
             b'[{"name":"huge.bin","size":62914560001}]',  # BL-29(a): 10,000 parts of 6 MiB + 1 byte
-            '"board.files.size" must be less than or equal to 62914560000 (10000 parts)',
+            '"board.files" total size must be less than or equal to 2147483648 bytes',  # the board's cap first
             id="over-10000-parts",
         ),
         pytest.param(
             b'[{"name":"a","size":9007199254740993}]',
-            '"board.files.size" must be less than or equal to 62914560000 (10000 parts)',
+            '"board.files" total size must be less than or equal to 2147483648 bytes',
             id="2**53+1",
+        ),
+        pytest.param(
+            b'[{"name":"a","size":2147483649}]',
+            '"board.files" total size must be less than or equal to 2147483648 bytes',
+            id="2-GiB-plus-1",
+        ),
+        pytest.param(
+            b'[{"name":"a","size":2147483000},{"name":"b","size":649}]',
+            '"board.files" total size must be less than or equal to 2147483648 bytes',
+            id="two-files-over-2-GiB",
         ),
         pytest.param(
             b'[{"name":"a.txt","size":1},{"name":"a.txt","size":2}]',
@@ -369,6 +388,67 @@ def test_add_files_refuses_invalid_bodies(
 ) -> None:
     expect.error(caller.post_files(board["id"], content=content), 400, message)
     assert caller.board(board["id"])["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        pytest.param(62_914_560_001, '"board.files.size" must be less than or equal to 62914560000 (10000 parts)'),
+        pytest.param(2**53 + 1, '"board.files.size" must be less than or equal to 62914560000 (10000 parts)'),
+    ],
+    ids=["over-10000-parts", "2**53+1"],
+)
+def test_the_part_ceiling_still_applies_under_a_higher_cap(
+    caller: BoardCaller, board: dict[str, Any], size: int, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(caller.api.settings, "max_board_bytes", 2**60)
+    expect.error(caller.post_files(board["id"], [{"name": "huge.bin", "size": size}]), 400, message)
+
+
+# --- the byte cap of a board --------------------------------------------------------------------
+
+
+def test_a_board_holds_at_most_2_GiB_by_default(api: Api, caller: BoardCaller, board: dict[str, Any]) -> None:
+    """1000 files of 62,914,560,000 bytes (~57 TiB) in one request were accepted; the cap is
+    inclusive and counts every file ever added, across requests, uploaded or not."""
+    assert api.settings.max_board_bytes == 2 * 1024**3
+    response = caller.post_files(board["id"], [{"name": f"f{n}.bin", "size": 62_914_560_000} for n in range(1000)])
+    expect.error(response, 400, '"board.files" total size must be less than or equal to 2147483648 bytes')
+    assert caller.board(board["id"])["items"] == []
+
+    caller.files(board["id"], [("a.bin", 1024**3), ("b.bin", 1024**3 - 10)])
+    expect.error(
+        caller.post_files(board["id"], [{"name": "c.bin", "size": 11}]),
+        400,
+        '"board.files" total size must be less than or equal to 2147483648 bytes (2147483638 bytes already added)',
+    )
+    caller.files(board["id"], [("c.bin", 10)])  # exactly 2 GiB
+    expect.error(
+        caller.post_files(board["id"], [{"name": "d.bin", "size": 1}]),
+        400,
+        '"board.files" total size must be less than or equal to 2147483648 bytes (2147483648 bytes already added)',
+    )
+    caller.links(board["id"], [{"url": "https://example.com"}])  # links take no bytes
+    assert [item.get("name") for item in caller.board(board["id"])["items"]] == ["a.bin", "b.bin", "c.bin", None]
+
+
+def test_the_cap_is_per_board_and_configurable(make_api: ApiFactory) -> None:
+    api = make_api(max_board_bytes=100)
+    caller = caller_for(api, "app")
+    one, two = caller.create("one"), caller.create("two")
+    caller.files(one["id"], [("a.bin", 60)])
+    caller.add_and_upload(one["id"], "b.bin", b"x" * 40)
+    expect.error(
+        caller.post_files(one["id"], [{"name": "c.bin", "size": 1}]),
+        400,
+        '"board.files" total size must be less than or equal to 100 bytes (100 bytes already added)',
+    )
+    caller.files(two["id"], [("a.bin", 100)])
+
+
+def test_the_cap_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TRANSFERD_MAX_BOARD_BYTES", "12345")
+    assert Settings(data_dir=tmp_path).max_board_bytes == 12345
 
 
 def test_file_names_are_unique_across_calls(caller: BoardCaller, board: dict[str, Any]) -> None:

@@ -274,3 +274,27 @@ def test_a_part_whose_upload_is_deleted_while_it_arrives_is_refused_not_a_500(ap
     assert received.message == "Forbidden: the upload URL is invalid or has expired"
     assert recorded_etag(api, record) == md5(first)
     assert part_files(api, record) == []
+
+
+def test_concurrent_additions_stay_within_the_board_byte_cap(
+    api: Api, caller: BoardCaller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bytes already on the board are counted under the board's lock: of 8 concurrent additions
+    of 40 bytes to a board capped at 100, exactly 2 get in."""
+    monkeypatch.setattr(api.settings, "max_board_bytes", 100)
+    board_id = caller.create()["id"]
+    _principal, board = owned(api, board_id)
+
+    async def race() -> list[Any]:
+        service = api.services.boards
+        additions = (service.add_files(board, [{"name": f"f{n}.bin", "size": 40}]) for n in range(8))
+        return await asyncio.gather(*additions, return_exceptions=True)
+
+    results = run(api, race)
+    winners = [result for result in results if isinstance(result, list)]
+    losers = [result for result in results if isinstance(result, ValidationFailed)]
+    assert len(winners) == 2 and len(losers) == 6, results
+    assert {loser.message for loser in losers} == {
+        '"board.files" total size must be less than or equal to 100 bytes (80 bytes already added)'
+    }
+    assert sum(item["size"] for item in caller.board(board_id)["items"]) == 80

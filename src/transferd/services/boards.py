@@ -214,8 +214,9 @@ class BoardService:
     async def add_files(self, board: BoardRecord, body: Any) -> list[FileRecord]:
         now = self.clock.now()
 
-        def build(taken: frozenset[str], start: int) -> list[FileRecord]:
-            # Validated under the board's lock, so a name taken by a concurrent call is seen.
+        def build(taken: frozenset[str], start: int, held: int) -> list[FileRecord]:
+            # Validated under the board's lock, so a name taken, or bytes added, by a concurrent call
+            # are seen. The cap counts every file ever added to the board, uploaded or not.
             specs = parse_file_specs(
                 body,
                 field="board.files",
@@ -223,6 +224,8 @@ class BoardService:
                 max_name_length=self.settings.max_file_name_length,
                 max_files=self.settings.max_files_per_transfer,
                 taken_names=taken,
+                max_total_size=self.settings.max_board_bytes,
+                size_before=held,
             )
             return [
                 FileRecord(

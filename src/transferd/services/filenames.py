@@ -65,10 +65,12 @@ def parse_file_specs(
     max_files: int,
     taken_names: frozenset[str] = frozenset(),
     max_total_size: int | None = None,
+    size_before: int = 0,
 ) -> list[FileSpec]:
     """Validate a list of ``{"name", "size"}`` objects. ``field`` names it in messages
     (``transfer.files`` or ``board.files``); ``taken_names`` are names already on the board;
-    ``max_total_size`` caps the sum of the sizes (a transfer's 2 GiB, inclusive)."""
+    ``max_total_size`` caps the sum of the sizes (a transfer's or a board's 2 GiB, inclusive),
+    counting ``size_before`` bytes already there (the files added to a board earlier)."""
     if not isinstance(raw, list):
         raise ValidationFailed(f'"{field}" must be an array')
     if not raw:
@@ -77,7 +79,7 @@ def parse_file_specs(
         raise ValidationFailed(f'"{field}" must contain less than or equal to {max_files} items')
     specs: list[FileSpec] = []
     seen = set(taken_names)
-    total = 0
+    total = size_before
     for position, item in enumerate(raw):
         if not isinstance(item, dict):
             raise ValidationFailed(f'"{field}" position {position} must be an object')
@@ -105,7 +107,8 @@ def parse_file_specs(
         total += size
         if max_total_size is not None and total > max_total_size:
             # Checked before the part count, so one huge file is told about the real limit.
-            raise ValidationFailed(f'"{field}" total size must be less than or equal to {max_total_size} bytes')
+            held = f" ({size_before} bytes already added)" if size_before else ""
+            raise ValidationFailed(f'"{field}" total size must be less than or equal to {max_total_size} bytes{held}')
         if name in seen:
             raise ValidationFailed(f'"{field}" position {position} contains a duplicate value')
         seen.add(name)

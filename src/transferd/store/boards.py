@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, or_, select, update
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from transferd.store.files import FileRecord, FileStore, file_record
@@ -59,6 +59,8 @@ class BoardContents:
 # Builds the records to add, given the file names already on the board and the first free position;
 # raising (a validation error) rolls the whole addition back.
 ItemBuilder = Callable[[frozenset[str], int], list[Any]]
+# The same for files, also given the bytes of every file already on the board (for its cap).
+FileBuilder = Callable[[frozenset[str], int, int], list[FileRecord]]
 
 
 def _board(row: Any) -> BoardRecord:
@@ -133,11 +135,14 @@ class BoardStore:
             await self._advance(conn, board_id, start + len(records))
         return records
 
-    async def add_files(self, board_id: str, now: int, build: ItemBuilder) -> list[FileRecord]:
+    async def add_files(self, board_id: str, now: int, build: FileBuilder) -> list[FileRecord]:
         async with self.engine.begin() as conn:
             start = await self._lock(conn, board_id, now)
             taken = frozenset((await conn.execute(select(files.c.name).where(files.c.board_id == board_id))).scalars())
-            records: list[FileRecord] = build(taken, start)
+            held = (
+                await conn.execute(select(func.coalesce(func.sum(files.c.size), 0)).where(files.c.board_id == board_id))
+            ).scalar_one()
+            records = build(taken, start, int(held))
             await self.files.insert_many(conn, records)
             await self._advance(conn, board_id, start + len(records))
         return records
