@@ -17,5 +17,5 @@ fi
 .venv/bin/pytest "$@"
 if [ -n "${TRANSFERD_TEST_POSTGRES:-}" ]; then
   echo "--- again on PostgreSQL ($TRANSFERD_TEST_POSTGRES): in-process API, auth and store tests"
-  .venv/bin/pytest -q -p no:cacheprovider tests/api tests/auth $( [ -d tests/store ] && echo tests/store ) -m "not e2e"
+  .venv/bin/pytest -q -p no:cacheprovider tests/api tests/auth tests/services -m "not e2e"
 fi

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from transferd.api import authorize, boards, health, openapi, pages, transfers, uploads
@@ -24,7 +23,7 @@ from transferd.services.transfers import TransferService
 from transferd.services.uploads import UploadService
 from transferd.settings import Settings
 from transferd.store.boards import BoardStore
-from transferd.store.db import create_engine, migrate
+from transferd.store.db import Database
 from transferd.store.files import FileStore
 from transferd.store.keys import ApiKeyStore
 from transferd.store.transfers import TransferStore
@@ -34,7 +33,7 @@ from transferd.store.transfers import TransferStore
 class Services:
     settings: Settings
     clock: Clock
-    engine: AsyncEngine
+    db: Database
     keys: ApiKeyStore
     tokens: TokenService
     guard: Guard
@@ -50,8 +49,8 @@ class Services:
     def build(cls, settings: Settings, clock: Clock | None = None) -> Services:
         clock = clock or SystemClock()
         ensure_data_dir(settings.data_dir)
-        engine = create_engine(settings.resolved_database_url)
-        keys = ApiKeyStore(engine)
+        db = Database(settings.resolved_database_url)
+        keys = ApiKeyStore(db)
         keyring = Keyring.load_or_create(settings.data_dir / "signing-keys.json", clock.now())
         tokens = TokenService(
             keyring,
@@ -61,7 +60,7 @@ class Services:
             leeway=settings.token_leeway_seconds,
         )
         blobs = LocalBlobStore(settings.data_dir / "blobs")
-        files = FileStore(engine)
+        files = FileStore(db)
         uploads = UploadService(
             files,
             blobs,
@@ -70,15 +69,15 @@ class Services:
             base_url=settings.base_url,
             lifetime=settings.upload_url_lifetime_seconds,
         )
-        transfers = TransferService(TransferStore(engine, files), files, uploads, clock, settings)
+        transfers = TransferService(TransferStore(db, files), files, uploads, clock, settings)
         sweeper = Sweeper(settings.sweep_interval_seconds)
         sweeper.jobs += [transfers.resume_processing, transfers.sweep_expired]
-        board_service = BoardService(BoardStore(engine, files), files, uploads, clock, settings)
+        board_service = BoardService(BoardStore(db, files), files, uploads, clock, settings)
         sweeper.jobs.append(board_service.sweep_idle)
         return cls(
             settings=settings,
             clock=clock,
-            engine=engine,
+            db=db,
             keys=keys,
             tokens=tokens,
             guard=Guard(keys, tokens, clock),
@@ -92,13 +91,13 @@ class Services:
 
     async def start(self) -> None:
         if not self._started:
-            await migrate(self.engine)
+            await self.db.migrate()
             self._started = True
 
     async def stop(self) -> None:
         await self.sweeper.stop()
         await self.transfers.wait_idle()
-        await self.engine.dispose()
+        await self.db.dispose()
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, services: Services | None = None) -> Starlette:

@@ -280,7 +280,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 f"    {created.secret}\n",
                 flush=True,
             )
-        await services.engine.dispose()
+        await services.db.dispose()
 
     asyncio.run(bootstrap())
     app = create_app(settings, services=services)

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'transferd.sqlite3').resolve()}"
+        return f"sqlite:///{(self.data_dir / 'transferd.sqlite3').resolve()}"
 
     @property
     def base_url(self) -> str:

@@ -194,8 +194,8 @@ def transfer_count(api: Api) -> int:
     """How many transfers the database holds (to show a refused request created nothing)."""
 
     async def count() -> int:
-        async with api.services.engine.connect() as conn:
-            return int((await conn.execute(select(func.count()).select_from(transfers))).scalar_one())
+        query = select(func.count()).select_from(transfers)
+        return int(await api.services.db.read(lambda conn: conn.execute(query).scalar_one()))
 
     return run(api, count)
 

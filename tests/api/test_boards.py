@@ -42,8 +42,9 @@ def board(caller: BoardCaller) -> dict[str, Any]:
 
 def board_count(api: Api) -> int:
     async def count() -> int:
-        async with api.services.engine.connect() as conn:
-            return int((await conn.execute(select(func.count()).select_from(boards))).scalar_one())
+        return int(
+            await api.services.db.read(lambda conn: conn.execute(select(func.count()).select_from(boards)).scalar_one())
+        )
 
     return run(api, count)
 

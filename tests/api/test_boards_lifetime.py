@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from starlette.testclient import TestClient
 
 from tests import expect
@@ -44,23 +45,20 @@ def blob_files(api: Api, prefix: str) -> list[Path]:
 
 
 def rows(api: Api, board_id: str) -> dict[str, int]:
+    def work(conn: Connection) -> dict[str, int]:
+        def n(statement: Any) -> int:
+            return int(conn.execute(statement).scalar_one())
+
+        file_ids = select(files.c.id).where(files.c.board_id == board_id)
+        return {
+            "boards": n(select(func.count()).select_from(boards).where(boards.c.id == board_id)),
+            "files": n(select(func.count()).select_from(files).where(files.c.board_id == board_id)),
+            "parts": n(select(func.count()).select_from(upload_parts).where(upload_parts.c.file_id.in_(file_ids))),
+            "links": n(select(func.count()).select_from(board_links).where(board_links.c.board_id == board_id)),
+        }
+
     async def count() -> dict[str, int]:
-        async with api.services.engine.connect() as conn:
-
-            async def n(statement: Any) -> int:
-                return int((await conn.execute(statement)).scalar_one())
-
-            file_ids = select(files.c.id).where(files.c.board_id == board_id)
-            return {
-                "boards": await n(select(func.count()).select_from(boards).where(boards.c.id == board_id)),
-                "files": await n(select(func.count()).select_from(files).where(files.c.board_id == board_id)),
-                "parts": await n(
-                    select(func.count()).select_from(upload_parts).where(upload_parts.c.file_id.in_(file_ids))
-                ),
-                "links": await n(
-                    select(func.count()).select_from(board_links).where(board_links.c.board_id == board_id)
-                ),
-            }
+        return await api.services.db.read(work)
 
     return run(api, count)
 

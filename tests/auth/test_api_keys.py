@@ -103,9 +103,7 @@ def test_only_the_digest_is_stored(api: Api) -> None:
     expect.token_response(api.client.post("/v2/authorize", headers=api.headers(secret)))
 
     async def rows() -> list[dict[str, object]]:
-        async with api.services.engine.connect() as conn:
-            result = await conn.execute(select(api_keys))
-            return [dict(row._mapping) for row in result]
+        return await api.services.db.read(lambda conn: [dict(row._mapping) for row in conn.execute(select(api_keys))])
 
     stored = api.client.portal.call(rows)  # type: ignore[union-attr]
     assert len(stored) == 1

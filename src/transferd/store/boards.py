@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, exists, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Select
 
+from transferd.ids import could_be_id
+from transferd.store.db import Database
 from transferd.store.files import FileRecord, FileStore, file_record
 from transferd.store.schema import board_links, boards, files, upload_parts
 
@@ -76,111 +79,121 @@ class BoardGone(Exception):
 
 
 class BoardStore:
-    def __init__(self, engine: AsyncEngine, files: FileStore) -> None:
-        self.engine = engine
+    def __init__(self, db: Database, files: FileStore) -> None:
+        self.db = db
         self.files = files
 
     async def create(self, board: BoardRecord) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(insert(boards).values(**board.__dict__))
+        statement = insert(boards).values(**board.__dict__)
+        await self.db.write(lambda conn: conn.execute(statement))
 
     async def get(self, board_id: str) -> BoardRecord | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(select(boards).where(boards.c.id == board_id))).one_or_none()
-        return None if row is None else _board(row)
+        if not could_be_id(board_id):
+            return None
+        return await self._one(select(boards).where(boards.c.id == board_id))
 
     async def by_short_id(self, short_id: str) -> BoardRecord | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(select(boards).where(boards.c.short_id == short_id))).one_or_none()
+        if not could_be_id(short_id):
+            return None
+        return await self._one(select(boards).where(boards.c.short_id == short_id))
+
+    async def _one(self, query: Select[Any]) -> BoardRecord | None:
+        row = await self.db.read(lambda conn: conn.execute(query).one_or_none())
         return None if row is None else _board(row)
 
     async def touch(self, board_id: str, now: int) -> bool:
         """Record activity; False when the board has been expired meanwhile."""
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(boards).where(boards.c.id == board_id, boards.c.state != EXPIRED).values(last_activity_at=now)
-            )
-        return bool(result.rowcount)
+        statement = (
+            update(boards).where(boards.c.id == board_id, boards.c.state != EXPIRED).values(last_activity_at=now)
+        )
+        return bool(await self.db.write(lambda conn: conn.execute(statement).rowcount))
 
     async def contents(self, board_id: str) -> BoardContents:
-        async with self.engine.connect() as conn:
-            file_rows = (
-                await conn.execute(select(files).where(files.c.board_id == board_id).order_by(files.c.position))
+        def work(conn: Connection) -> BoardContents:
+            file_rows = conn.execute(select(files).where(files.c.board_id == board_id).order_by(files.c.position)).all()
+            link_rows = conn.execute(
+                select(board_links).where(board_links.c.board_id == board_id).order_by(board_links.c.position)
             ).all()
-            link_rows = (
-                await conn.execute(
-                    select(board_links).where(board_links.c.board_id == board_id).order_by(board_links.c.position)
-                )
-            ).all()
-        return BoardContents([file_record(row) for row in file_rows], [_link(row) for row in link_rows])
+            return BoardContents([file_record(row) for row in file_rows], [_link(row) for row in link_rows])
 
-    async def _lock(self, conn: AsyncConnection, board_id: str, now: int) -> int:
+        return await self.db.read(work)
+
+    @staticmethod
+    def _lock(conn: Connection, board_id: str, now: int) -> int:
         """Take the board's lock (by writing its row) and return its first free position."""
-        result = await conn.execute(
+        result = conn.execute(
             update(boards).where(boards.c.id == board_id, boards.c.state != EXPIRED).values(last_activity_at=now)
         )
         if not result.rowcount:
             raise BoardGone(board_id)
-        return int((await conn.execute(select(boards.c.item_count).where(boards.c.id == board_id))).scalar_one())
+        return int(conn.execute(select(boards.c.item_count).where(boards.c.id == board_id)).scalar_one())
 
-    async def _advance(self, conn: AsyncConnection, board_id: str, item_count: int) -> None:
-        await conn.execute(update(boards).where(boards.c.id == board_id).values(item_count=item_count))
+    @staticmethod
+    def _advance(conn: Connection, board_id: str, item_count: int) -> None:
+        conn.execute(update(boards).where(boards.c.id == board_id).values(item_count=item_count))
 
     async def add_links(self, board_id: str, now: int, build: ItemBuilder) -> list[LinkRecord]:
-        async with self.engine.begin() as conn:
-            start = await self._lock(conn, board_id, now)
+        def work(conn: Connection) -> list[LinkRecord]:
+            start = self._lock(conn, board_id, now)
             records: list[LinkRecord] = build(frozenset(), start)
             if records:
-                await conn.execute(insert(board_links), [record.__dict__ for record in records])
-            await self._advance(conn, board_id, start + len(records))
-        return records
+                conn.execute(insert(board_links), [record.__dict__ for record in records])
+            self._advance(conn, board_id, start + len(records))
+            return records
+
+        return await self.db.write(work)
 
     async def add_files(self, board_id: str, now: int, build: FileBuilder) -> list[FileRecord]:
-        async with self.engine.begin() as conn:
-            start = await self._lock(conn, board_id, now)
-            taken = frozenset((await conn.execute(select(files.c.name).where(files.c.board_id == board_id))).scalars())
-            held = (
-                await conn.execute(select(func.coalesce(func.sum(files.c.size), 0)).where(files.c.board_id == board_id))
+        def work(conn: Connection) -> list[FileRecord]:
+            start = self._lock(conn, board_id, now)
+            taken = frozenset(conn.execute(select(files.c.name).where(files.c.board_id == board_id)).scalars())
+            held = conn.execute(
+                select(func.coalesce(func.sum(files.c.size), 0)).where(files.c.board_id == board_id)
             ).scalar_one()
             records = build(taken, start, int(held))
-            await self.files.insert_many(conn, records)
-            await self._advance(conn, board_id, start + len(records))
-        return records
+            self.files.insert_many(conn, records)
+            self._advance(conn, board_id, start + len(records))
+            return records
+
+        return await self.db.write(work)
 
     async def expire_idle(self, cutoff: int) -> list[str]:
         """Move every board idle since before ``cutoff`` to ``expired``; return their ids."""
-        async with self.engine.begin() as conn:
+
+        def work(conn: Connection) -> list[str]:
             candidates = list(
-                (
-                    await conn.execute(
-                        select(boards.c.id).where(boards.c.state != EXPIRED, boards.c.last_activity_at < cutoff)
-                    )
+                conn.execute(
+                    select(boards.c.id).where(boards.c.state != EXPIRED, boards.c.last_activity_at < cutoff)
                 ).scalars()
             )
             expired: list[str] = []
             for board_id in candidates:
                 # Conditional again, so a board touched since the select stays alive.
-                result = await conn.execute(
+                result = conn.execute(
                     update(boards)
                     .where(boards.c.id == board_id, boards.c.state != EXPIRED, boards.c.last_activity_at < cutoff)
                     .values(state=EXPIRED, name="", description=None)
                 )
                 if result.rowcount:
                     expired.append(board_id)
-        return expired
+            return expired
+
+        return await self.db.write(work)
 
     async def unpurged(self) -> list[str]:
         """Expired boards that still have items (a purge failed or has not run yet)."""
         has_files = exists().where(files.c.board_id == boards.c.id)
         has_links = exists().where(board_links.c.board_id == boards.c.id)
-        async with self.engine.connect() as conn:
-            rows = await conn.execute(select(boards.c.id).where(boards.c.state == EXPIRED, or_(has_files, has_links)))
-            return list(rows.scalars())
+        query = select(boards.c.id).where(boards.c.state == EXPIRED, or_(has_files, has_links))
+        return list(await self.db.read(lambda conn: conn.execute(query).scalars().all()))
 
     async def purge_items(self, board_id: str) -> None:
         """Delete an expired board's links, files and their parts (the rows; bytes are the caller's)."""
-        async with self.engine.begin() as conn:
+
+        def work(conn: Connection) -> None:
             file_ids = select(files.c.id).where(files.c.board_id == board_id)
-            await conn.execute(delete(upload_parts).where(upload_parts.c.file_id.in_(file_ids)))
-            await conn.execute(delete(files).where(files.c.board_id == board_id))
-            await conn.execute(delete(board_links).where(board_links.c.board_id == board_id))
+            conn.execute(delete(upload_parts).where(upload_parts.c.file_id.in_(file_ids)))
+            conn.execute(delete(files).where(files.c.board_id == board_id))
+            conn.execute(delete(board_links).where(board_links.c.board_id == board_id))
+
+        await self.db.write(work)

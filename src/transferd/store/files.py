@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
 
 from transferd.ids import could_be_id
+from transferd.store.db import Database
 from transferd.store.schema import files, upload_parts
 
 
@@ -59,62 +60,52 @@ def file_record(row: Any) -> FileRecord:
 
 
 class FileStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
-    async def insert_many(self, conn: AsyncConnection, records: list[FileRecord]) -> None:
+    def insert_many(self, conn: Connection, records: list[FileRecord]) -> None:
         if records:
-            await conn.execute(insert(files), [record.__dict__ for record in records])
+            conn.execute(insert(files), [record.__dict__ for record in records])
 
     async def get(self, file_id: str) -> FileRecord | None:
         if not could_be_id(file_id):
             return None
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(select(files).where(files.c.id == file_id))).one_or_none()
+        query = select(files).where(files.c.id == file_id)
+        row = await self.db.read(lambda conn: conn.execute(query).one_or_none())
         return None if row is None else file_record(row)
 
     async def for_transfer(self, transfer_id: str) -> list[FileRecord]:
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(select(files).where(files.c.transfer_id == transfer_id).order_by(files.c.position))
-            ).all()
-        return [file_record(row) for row in rows]
+        query = select(files).where(files.c.transfer_id == transfer_id).order_by(files.c.position)
+        return [file_record(row) for row in await self.db.read(lambda conn: conn.execute(query).all())]
 
     async def for_board(self, board_id: str) -> list[FileRecord]:
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(select(files).where(files.c.board_id == board_id).order_by(files.c.position))
-            ).all()
-        return [file_record(row) for row in rows]
+        query = select(files).where(files.c.board_id == board_id).order_by(files.c.position)
+        return [file_record(row) for row in await self.db.read(lambda conn: conn.execute(query).all())]
 
     async def record_part(self, file_id: str, part_number: int, size: int, etag: str, now: int) -> None:
         """Upsert: the last complete write of a part wins."""
-        async with self.engine.begin() as conn:
-            await conn.execute(
+
+        def work(conn: Connection) -> None:
+            conn.execute(
                 delete(upload_parts).where(upload_parts.c.file_id == file_id, upload_parts.c.part_number == part_number)
             )
-            await conn.execute(
+            conn.execute(
                 insert(upload_parts).values(
                     file_id=file_id, part_number=part_number, size=size, etag=etag, uploaded_at=now
                 )
             )
 
+        await self.db.write(work)
+
     async def parts(self, file_id: str) -> list[PartRecord]:
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(upload_parts.c.part_number, upload_parts.c.size, upload_parts.c.etag)
-                    .where(upload_parts.c.file_id == file_id)
-                    .order_by(upload_parts.c.part_number)
-                )
-            ).all()
+        query = (
+            select(upload_parts.c.part_number, upload_parts.c.size, upload_parts.c.etag)
+            .where(upload_parts.c.file_id == file_id)
+            .order_by(upload_parts.c.part_number)
+        )
+        rows = await self.db.read(lambda conn: conn.execute(query).all())
         return [PartRecord(row.part_number, row.size, row.etag) for row in rows]
 
     async def mark_complete(self, file_id: str, now: int) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(files).where(files.c.id == file_id, files.c.completed_at.is_(None)).values(completed_at=now)
-            )
-
-    async def count_for_board(self, conn: AsyncConnection, board_id: str) -> int:
-        return int((await conn.execute(select(func.count()).where(files.c.board_id == board_id))).scalar_one())
+        statement = update(files).where(files.c.id == file_id, files.c.completed_at.is_(None)).values(completed_at=now)
+        await self.db.write(lambda conn: conn.execute(statement))

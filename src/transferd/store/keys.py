@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
 
 from transferd.auth.api_keys import generate_api_key, key_digest
 from transferd.ids import opaque_id
+from transferd.store.db import Database
 from transferd.store.schema import api_keys, applications
 
 
@@ -56,20 +58,21 @@ class ApiKeyStore:
     # last_used_at is a hint, not an audit log: write it at most once a minute per key.
     LAST_USED_RESOLUTION = 60
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     async def create(self, *, name: str, application: str, now: int) -> CreatedApiKey:
         secret = generate_api_key()
-        async with self.engine.begin() as conn:
-            app_id = (
-                await conn.execute(select(applications.c.id).where(applications.c.name == application))
+        key_id = opaque_id("key_", 16)
+
+        def work(conn: Connection) -> ApiKeyRecord:
+            app_id = conn.execute(
+                select(applications.c.id).where(applications.c.name == application)
             ).scalar_one_or_none()
             if app_id is None:
                 app_id = opaque_id("app_", 16)
-                await conn.execute(applications.insert().values(id=app_id, name=application, created_at=now))
-            key_id = opaque_id("key_", 16)
-            await conn.execute(
+                conn.execute(applications.insert().values(id=app_id, name=application, created_at=now))
+            conn.execute(
                 api_keys.insert().values(
                     id=key_id,
                     application_id=app_id,
@@ -79,23 +82,16 @@ class ApiKeyStore:
                     created_at=now,
                 )
             )
-            row = (
-                await conn.execute(select(*_KEY_COLUMNS).select_from(_KEYS_WITH_APP).where(api_keys.c.id == key_id))
-            ).one()
-        return CreatedApiKey(record=_record(row), secret=secret)
+            return _record(_by_id(conn, key_id))
+
+        return CreatedApiKey(record=await self.db.write(work), secret=secret)
 
     async def find_by_secret(self, secret: str) -> ApiKeyRecord | None:
         """The key whose digest matches. The digest is compared again in constant time after the
         indexed lookup, so no comparison on the secret's bytes depends on how much of it matched."""
         digest = key_digest(secret)
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(*_KEY_COLUMNS, api_keys.c.digest)
-                    .select_from(_KEYS_WITH_APP)
-                    .where(api_keys.c.digest == digest)
-                )
-            ).one_or_none()
+        query = select(*_KEY_COLUMNS, api_keys.c.digest).select_from(_KEYS_WITH_APP).where(api_keys.c.digest == digest)
+        row = await self.db.read(lambda conn: conn.execute(query).one_or_none())
         if row is None or not hmac.compare_digest(row.digest, digest):
             return None
         mapping = dict(row._mapping)
@@ -103,35 +99,37 @@ class ApiKeyStore:
         return ApiKeyRecord(**mapping)
 
     async def get(self, key_id: str) -> ApiKeyRecord | None:
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(select(*_KEY_COLUMNS).select_from(_KEYS_WITH_APP).where(api_keys.c.id == key_id))
-            ).one_or_none()
+        row = await self.db.read(lambda conn: _by_id(conn, key_id))
         return None if row is None else _record(row)
 
     async def list(self) -> list[ApiKeyRecord]:
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(*_KEY_COLUMNS).select_from(_KEYS_WITH_APP).order_by(api_keys.c.created_at, api_keys.c.id)
-                )
-            ).all()
+        query = select(*_KEY_COLUMNS).select_from(_KEYS_WITH_APP).order_by(api_keys.c.created_at, api_keys.c.id)
+        rows = await self.db.read(lambda conn: conn.execute(query).all())
         return [_record(row) for row in rows]
 
     async def revoke(self, key_id: str, *, now: int) -> ApiKeyRecord | None:
         """Revoke a key (idempotent: the first revocation time is kept)."""
-        async with self.engine.begin() as conn:
-            await conn.execute(
+
+        def work(conn: Connection) -> Any:
+            conn.execute(
                 update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=now)
             )
-        return await self.get(key_id)
+            return _by_id(conn, key_id)
+
+        row = await self.db.write(work)
+        return None if row is None else _record(row)
 
     async def touch(self, record: ApiKeyRecord, *, now: int) -> None:
         if record.last_used_at is not None and now - record.last_used_at < self.LAST_USED_RESOLUTION:
             return
-        async with self.engine.begin() as conn:
-            await conn.execute(update(api_keys).where(api_keys.c.id == record.id).values(last_used_at=now))
+        statement = update(api_keys).where(api_keys.c.id == record.id).values(last_used_at=now)
+        await self.db.write(lambda conn: conn.execute(statement))
 
     async def count(self) -> int:
-        async with self.engine.connect() as conn:
-            return len((await conn.execute(select(api_keys.c.id))).all())
+        query = select(func.count()).select_from(api_keys)
+        return int(await self.db.read(lambda conn: conn.execute(query).scalar_one()))
+
+
+def _by_id(conn: Connection, key_id: str) -> Any:
+    query = select(*_KEY_COLUMNS).select_from(_KEYS_WITH_APP).where(api_keys.c.id == key_id)
+    return conn.execute(query).one_or_none()

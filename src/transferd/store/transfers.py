@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Select
 
 from transferd.ids import could_be_id
+from transferd.store.db import Database
 from transferd.store.files import FileRecord, FileStore
 from transferd.store.schema import transfers
 
@@ -32,52 +34,46 @@ def _record(row: Any) -> TransferRecord:
 
 
 class TransferStore:
-    def __init__(self, engine: AsyncEngine, files: FileStore) -> None:
-        self.engine = engine
+    def __init__(self, db: Database, files: FileStore) -> None:
+        self.db = db
         self.files = files
 
     async def create(self, transfer: TransferRecord, transfer_files: list[FileRecord]) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(insert(transfers).values(**transfer.__dict__))
-            await self.files.insert_many(conn, transfer_files)
+        def work(conn: Connection) -> None:
+            conn.execute(insert(transfers).values(**transfer.__dict__))
+            self.files.insert_many(conn, transfer_files)
+
+        await self.db.write(work)
 
     async def get(self, transfer_id: str) -> TransferRecord | None:
         if not could_be_id(transfer_id):
             return None
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(select(transfers).where(transfers.c.id == transfer_id))).one_or_none()
-        return None if row is None else _record(row)
+        return await self._one(select(transfers).where(transfers.c.id == transfer_id))
 
     async def by_short_id(self, short_id: str) -> TransferRecord | None:
         if not could_be_id(short_id):
             return None
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(select(transfers).where(transfers.c.short_id == short_id))).one_or_none()
+        return await self._one(select(transfers).where(transfers.c.short_id == short_id))
+
+    async def _one(self, query: Select[Any]) -> TransferRecord | None:
+        row = await self.db.read(lambda conn: conn.execute(query).one_or_none())
         return None if row is None else _record(row)
+
+    async def _many(self, query: Select[Any]) -> list[TransferRecord]:
+        return [_record(row) for row in await self.db.read(lambda conn: conn.execute(query).all())]
 
     async def move_state(self, transfer_id: str, *, from_states: tuple[str, ...], to_state: str, now: int) -> bool:
         """Compare-and-set the state; True when this call made the move (so only one finalize wins)."""
         values: dict[str, Any] = {"state": to_state}
         if to_state == "processing":
             values["finalized_at"] = now
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(transfers)
-                .where(transfers.c.id == transfer_id, transfers.c.state.in_(from_states))
-                .values(**values)
-            )
-        return bool(result.rowcount)
+        statement = (
+            update(transfers).where(transfers.c.id == transfer_id, transfers.c.state.in_(from_states)).values(**values)
+        )
+        return bool(await self.db.write(lambda conn: conn.execute(statement).rowcount))
 
     async def in_state(self, state: str) -> list[TransferRecord]:
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(select(transfers).where(transfers.c.state == state))).all()
-        return [_record(row) for row in rows]
+        return await self._many(select(transfers).where(transfers.c.state == state))
 
     async def expired_unswept(self, now: int) -> list[TransferRecord]:
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(transfers).where(transfers.c.expires_at < now, transfers.c.state != "expired")
-                )
-            ).all()
-        return [_record(row) for row in rows]
+        return await self._many(select(transfers).where(transfers.c.expires_at < now, transfers.c.state != "expired"))
