@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import wraps
 from typing import Any
 
-import anyio
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
@@ -39,7 +39,7 @@ async def timed_stream(request: Request, idle_seconds: float) -> AsyncIterator[b
     chunks = request.stream().__aiter__()
     while True:
         try:
-            with anyio.fail_after(idle_seconds):
+            async with asyncio.timeout(idle_seconds):
                 chunk = await chunks.__anext__()
         except StopAsyncIteration:
             return
@@ -54,6 +54,9 @@ async def read_body(request: Request, limit: int) -> bytes:
     if cached is not None:
         return cached
     declared = request.headers.get("content-length")
+    if (declared is None or declared == "0") and "transfer-encoding" not in request.headers:
+        request.state.body = b""  # no body on the wire (RFC 9112 §6.3): nothing to wait for
+        return b""
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"Payload too large: the body may hold at most {limit} bytes")
     chunks: list[bytes] = []

@@ -54,8 +54,11 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        immediate = connection.get_execution_options().get("sqlite_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        mode = connection.get_execution_options().get("sqlite_mode")
+        if mode == "write":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif mode != "autocommit":
+            connection.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -65,6 +68,8 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._sync: Engine | None = _sqlite_engine(url) if self.is_sqlite else None
+        # Inline transactions never overlap, so one connection serves them all (no pool checkout).
+        self._inline: Connection | None = None
         self._async: AsyncEngine | None = (
             None if self.is_sqlite else create_async_engine(_async_url(url), pool_size=10, max_overflow=20)
         )
@@ -85,15 +90,30 @@ class Database:
 
     async def _run(self, work: Work[T], *, write: bool) -> T:
         if self._sync is not None:
-            with self._sync.connect().execution_options(sqlite_write=write) as conn, conn.begin():
+            conn = self._inline_connection()
+            if write:
+                with conn.execution_options(sqlite_mode="write").begin():
+                    return work(conn)
+            # Reads skip BEGIN/COMMIT: each statement sees a consistent snapshot, and no write of
+            # this process can run between the statements of ``work`` (it never yields).
+            conn.execution_options(sqlite_mode="autocommit")
+            try:
                 return work(conn)
-        assert self._async is not None
+            finally:
+                conn.commit()  # ends SQLAlchemy's implicit transaction; nothing reaches SQLite
+        assert self._async
         async with self._async.begin() as async_conn:
             return await async_conn.run_sync(work)
 
+    def _inline_connection(self) -> Connection:
+        if self._inline is None or self._inline.closed:
+            assert self._sync is not None
+            self._inline = self._sync.connect()
+        return self._inline
+
     async def migrate(self) -> None:
         if self._sync is not None:
-            with self._sync.connect().execution_options(sqlite_write=True) as conn, conn.begin():
+            with self._sync.connect().execution_options(sqlite_mode="write") as conn, conn.begin():
                 _upgrade(conn)
             return
         assert self._async is not None
@@ -101,6 +121,9 @@ class Database:
             await async_conn.run_sync(_upgrade)
 
     async def dispose(self) -> None:
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
         if self._sync is not None:
             self._sync.dispose()
         if self._async is not None:

@@ -6,7 +6,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from transferd.auth.api_keys import generate_api_key, key_digest
@@ -50,6 +50,12 @@ _KEY_COLUMNS = (
 _KEYS_WITH_APP = api_keys.join(applications, api_keys.c.application_id == applications.c.id)
 
 
+# Built once: this lookup runs on every API request.
+_BY_DIGEST = (
+    select(*_KEY_COLUMNS, api_keys.c.digest).select_from(_KEYS_WITH_APP).where(api_keys.c.digest == bindparam("digest"))
+)
+
+
 def _record(row: object) -> ApiKeyRecord:
     return ApiKeyRecord(**row._mapping)  # type: ignore[attr-defined]
 
@@ -90,8 +96,7 @@ class ApiKeyStore:
         """The key whose digest matches. The digest is compared again in constant time after the
         indexed lookup, so no comparison on the secret's bytes depends on how much of it matched."""
         digest = key_digest(secret)
-        query = select(*_KEY_COLUMNS, api_keys.c.digest).select_from(_KEYS_WITH_APP).where(api_keys.c.digest == digest)
-        row = await self.db.read(lambda conn: conn.execute(query).one_or_none())
+        row = await self.db.read(lambda conn: conn.execute(_BY_DIGEST, {"digest": digest}).one_or_none())
         if row is None or not hmac.compare_digest(row.digest, digest):
             return None
         mapping = dict(row._mapping)
