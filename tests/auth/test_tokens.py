@@ -250,3 +250,27 @@ def test_expiry_is_its_own_error(service: TokenService) -> None:
 def test_verify_refuses_bad_claims(service: TokenService, claims: dict[str, Any]) -> None:
     with pytest.raises(TokenInvalid):
         service.verify(_sign(service, claims), now=NOW)
+
+
+def test_a_cached_verification_still_checks_the_times(service: TokenService) -> None:
+    token = service.issue(api_key_id="key_1", application_id="app_1", user_identifier=None, now=NOW)
+    service.verify(token, now=NOW)  # verified once: cached
+    with pytest.raises(TokenExpired):
+        service.verify(token, now=NOW + YEAR + 61)
+    with pytest.raises(TokenInvalid, match="not valid yet"):
+        service.verify(token, now=NOW - 61)
+
+
+def test_a_tampered_copy_of_a_cached_token_is_refused(service: TokenService) -> None:
+    token = service.issue(api_key_id="key_1", application_id="app_1", user_identifier=None, now=NOW)
+    service.verify(token, now=NOW)
+    header, payload, signature = token.split(".")
+    forged = _sign(service, _claims(api_key_id="key_2"))
+    with pytest.raises(TokenInvalid):
+        service.verify(f"{header}.{forged.split('.')[1]}.{signature}", now=NOW)
+
+
+def test_the_verification_cache_is_bounded(service: TokenService) -> None:
+    for n in range(TokenService.VERIFIED_CACHE_SIZE + 10):
+        service.verify(_sign(service, _claims(jti=str(n))), now=NOW)
+    assert len(service._verified) == TokenService.VERIFIED_CACHE_SIZE

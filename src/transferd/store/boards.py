@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 
@@ -78,6 +78,11 @@ class BoardGone(Exception):
     """The board was expired between reading it and writing to it."""
 
 
+# Built once: these run on most requests.
+_BY_ID = select(boards).where(boards.c.id == bindparam("id"))
+_BY_SHORT_ID = select(boards).where(boards.c.short_id == bindparam("short_id"))
+
+
 class BoardStore:
     def __init__(self, db: Database, files: FileStore) -> None:
         self.db = db
@@ -90,15 +95,15 @@ class BoardStore:
     async def get(self, board_id: str) -> BoardRecord | None:
         if not could_be_id(board_id):
             return None
-        return await self._one(select(boards).where(boards.c.id == board_id))
+        return await self._one(_BY_ID, {"id": board_id})
 
     async def by_short_id(self, short_id: str) -> BoardRecord | None:
         if not could_be_id(short_id):
             return None
-        return await self._one(select(boards).where(boards.c.short_id == short_id))
+        return await self._one(_BY_SHORT_ID, {"short_id": short_id})
 
-    async def _one(self, query: Select[Any]) -> BoardRecord | None:
-        row = await self.db.read(lambda conn: conn.execute(query).one_or_none())
+    async def _one(self, query: Select[Any], params: dict[str, Any]) -> BoardRecord | None:
+        row = await self.db.read(lambda conn: conn.execute(query, params).one_or_none())
         return None if row is None else _board(row)
 
     async def touch(self, board_id: str, now: int) -> bool:

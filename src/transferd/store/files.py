@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from transferd.ids import could_be_id
@@ -59,6 +59,9 @@ def file_record(row: Any) -> FileRecord:
     return FileRecord(**row._mapping)
 
 
+_BY_ID = select(files).where(files.c.id == bindparam("id"))
+
+
 class FileStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -70,8 +73,7 @@ class FileStore:
     async def get(self, file_id: str) -> FileRecord | None:
         if not could_be_id(file_id):
             return None
-        query = select(files).where(files.c.id == file_id)
-        row = await self.db.read(lambda conn: conn.execute(query).one_or_none())
+        row = await self.db.read(lambda conn: conn.execute(_BY_ID, {"id": file_id}).one_or_none())
         return None if row is None else file_record(row)
 
     async def for_transfer(self, transfer_id: str) -> list[FileRecord]:

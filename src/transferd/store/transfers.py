@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 
@@ -33,6 +33,11 @@ def _record(row: Any) -> TransferRecord:
     return TransferRecord(**row._mapping)
 
 
+# Built once: these run on most requests.
+_BY_ID = select(transfers).where(transfers.c.id == bindparam("id"))
+_BY_SHORT_ID = select(transfers).where(transfers.c.short_id == bindparam("short_id"))
+
+
 class TransferStore:
     def __init__(self, db: Database, files: FileStore) -> None:
         self.db = db
@@ -48,15 +53,15 @@ class TransferStore:
     async def get(self, transfer_id: str) -> TransferRecord | None:
         if not could_be_id(transfer_id):
             return None
-        return await self._one(select(transfers).where(transfers.c.id == transfer_id))
+        return await self._one(_BY_ID, {"id": transfer_id})
 
     async def by_short_id(self, short_id: str) -> TransferRecord | None:
         if not could_be_id(short_id):
             return None
-        return await self._one(select(transfers).where(transfers.c.short_id == short_id))
+        return await self._one(_BY_SHORT_ID, {"short_id": short_id})
 
-    async def _one(self, query: Select[Any]) -> TransferRecord | None:
-        row = await self.db.read(lambda conn: conn.execute(query).one_or_none())
+    async def _one(self, query: Select[Any], params: dict[str, Any]) -> TransferRecord | None:
+        row = await self.db.read(lambda conn: conn.execute(query, params).one_or_none())
         return None if row is None else _record(row)
 
     async def _many(self, query: Select[Any]) -> list[TransferRecord]:
