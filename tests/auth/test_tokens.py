@@ -264,7 +264,7 @@ def test_a_cached_verification_still_checks_the_times(service: TokenService) -> 
 def test_a_tampered_copy_of_a_cached_token_is_refused(service: TokenService) -> None:
     token = service.issue(api_key_id="key_1", application_id="app_1", user_identifier=None, now=NOW)
     service.verify(token, now=NOW)
-    header, payload, signature = token.split(".")
+    header, _payload, signature = token.split(".")
     forged = _sign(service, _claims(api_key_id="key_2"))
     with pytest.raises(TokenInvalid):
         service.verify(f"{header}.{forged.split('.')[1]}.{signature}", now=NOW)
