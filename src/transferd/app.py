@@ -65,6 +65,7 @@ class Services:
             files,
             blobs,
             clock,
+            keys=keys,
             secret=read_or_create_secret(settings.data_dir / "upload-url-secret"),
             base_url=settings.base_url,
             lifetime=settings.upload_url_lifetime_seconds,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests import expect
-from tests.api.conftest import Caller
+from tests.api.conftest import Caller, caller_for
 from tests.conftest import Api
 
 
@@ -54,3 +54,22 @@ def test_downloads_are_never_rendered_by_the_browser(caller: Caller, api: Api) -
         assert response.headers["content-security-policy"] == "sandbox"
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["content-disposition"].startswith("attachment;")
+
+
+def test_revoking_a_key_also_kills_the_upload_urls_it_obtained(caller: Caller, api: Api, key: str) -> None:
+    transfer = caller.create([("a.bin", 10)])
+    url = caller.url(transfer["id"], transfer["files"][0]["id"], 1)
+    other = caller_for(api, "app-one", key_name="second")  # same application, another key
+    other_url = other.url(transfer["id"], transfer["files"][0]["id"], 1)
+    api.revoke(key)
+    response = api.client.put(url, content=b"0123456789")
+    expect.error(response, 403, "Forbidden: the API key that requested this URL has been revoked")
+    assert api.client.put(other_url, content=b"0123456789").status_code == 200
+
+
+def test_an_upload_url_with_its_key_swapped_is_refused(caller: Caller, api: Api) -> None:
+    transfer = caller.create([("a.bin", 10)])
+    url = caller.url(transfer["id"], transfer["files"][0]["id"], 1)
+    swapped = url.replace("key=key_", "key=key_X", 1)
+    assert swapped != url
+    expect.error(api.client.put(swapped, content=b"0123456789"), 403)

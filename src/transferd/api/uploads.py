@@ -21,10 +21,10 @@ async def put_part(request: Request) -> Response:
     if not raw_part.isascii() or not raw_part.isdigit() or len(raw_part) > 5:
         raise UploadUrlRejected()
     part_number = int(raw_part)
-    services.uploads.check_signature(
-        file_id, part_number, request.query_params.get("expires"), request.query_params.get("signature")
-    )
-    record = await services.uploads.target(file_id, part_number)
+    query = request.query_params
+    api_key_id = query.get("key")
+    services.uploads.check_signature(file_id, part_number, api_key_id, query.get("expires"), query.get("signature"))
+    record = await services.uploads.target(file_id, part_number, api_key_id)
     declared = request.headers.get("content-length")
     length = int(declared) if declared is not None and declared.isdigit() else None
     body = timed_stream(request, services.settings.body_read_timeout_seconds)

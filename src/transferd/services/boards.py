@@ -260,7 +260,7 @@ class BoardService:
         part_number = parse_part_number(raw_part, record.part_numbers)
         if record.completed_at is not None:
             raise FileComplete()
-        return self.uploads.presign(record, part_number)
+        return self.uploads.presign(record, part_number, principal.api_key_id)
 
     async def complete_file(self, principal: Principal, board_id: str, file_id: str) -> FileRecord:
         """Check the parts, join them and mark the file complete (boards have no finalize).

@@ -168,7 +168,7 @@ class TransferService:
         if record.completed_at is not None:
             # Its URL could only be refused: upload-complete checked the bytes, they stay as they are.
             raise Conflict("File is complete; it takes no more parts")
-        return self.uploads.presign(record, part_number)
+        return self.uploads.presign(record, part_number, principal.api_key_id)
 
     async def complete_file(self, principal: Principal, transfer_id: str, file_id: str, body: Any) -> FileRecord:
         transfer, record = await self.owned_file(principal, transfer_id, file_id)

@@ -22,6 +22,7 @@ from transferd.errors import (
     ValidationFailed,
 )
 from transferd.store.files import FileRecord, FileStore
+from transferd.store.keys import ApiKeyStore
 
 # Called with a file before one of its parts is accepted; raises UploadUrlRejected when the file's
 # transfer or board no longer takes parts (finalized, expired, file already complete).
@@ -42,9 +43,18 @@ def parse_part_number(raw: str, part_numbers: int) -> int:
 
 class UploadService:
     def __init__(
-        self, files: FileStore, blobs: BlobStore, clock: Clock, *, secret: bytes, base_url: str, lifetime: int
+        self,
+        files: FileStore,
+        blobs: BlobStore,
+        clock: Clock,
+        *,
+        keys: ApiKeyStore,
+        secret: bytes,
+        base_url: str,
+        lifetime: int,
     ) -> None:
         self.files = files
+        self.keys = keys
         self.blobs = blobs
         self.clock = clock
         self._secret = secret
@@ -62,8 +72,13 @@ class UploadService:
             lock = self._file_locks[file_id] = asyncio.Lock()
         return lock
 
-    async def target(self, file_id: str, part_number: int) -> FileRecord:
-        """The file a signed part URL points at, if it still accepts that part."""
+    async def target(self, file_id: str, part_number: int, api_key_id: str | None = None) -> FileRecord:
+        """The file a signed part URL points at, if it still accepts that part and the API key
+        that asked for the URL (``api_key_id``, from the signed URL) is not revoked."""
+        if api_key_id is not None:
+            key = await self.keys.get(api_key_id)
+            if key is None or key.revoked:
+                raise UploadUrlRejected("Forbidden: the API key that requested this URL has been revoked")
         record = await self.files.get(file_id)
         if record is None or part_number < 1 or part_number > record.part_numbers:
             raise UploadUrlRejected()
@@ -72,20 +87,26 @@ class UploadService:
         await self.gates["transfer" if record.transfer_id else "board"](record)
         return record
 
-    def _signature(self, file_id: str, part_number: int, expires: int) -> str:
-        message = f"part-upload\n{file_id}\n{part_number}\n{expires}".encode()
+    def _signature(self, file_id: str, part_number: int, api_key_id: str, expires: int) -> str:
+        message = f"part-upload\n{file_id}\n{part_number}\n{api_key_id}\n{expires}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
-    def presign(self, record: FileRecord, part_number: int) -> str:
+    def presign(self, record: FileRecord, part_number: int, api_key_id: str) -> str:
+        """A URL for one part, valid ``lifetime`` seconds and while ``api_key_id`` is not revoked."""
         expires = self.clock.now() + self.lifetime
-        query = urlencode({"expires": expires, "signature": self._signature(record.id, part_number, expires)})
+        signature = self._signature(record.id, part_number, api_key_id, expires)
+        query = urlencode({"key": api_key_id, "expires": expires, "signature": signature})
         return f"{self.base_url}/upload/{record.id}/{part_number}?{query}"
 
-    def check_signature(self, file_id: str, part_number: int, expires: str | None, signature: str | None) -> None:
+    def check_signature(
+        self, file_id: str, part_number: int, api_key_id: str | None, expires: str | None, signature: str | None
+    ) -> None:
         """Validity is checked when the request starts (a slow body may finish after expiry)."""
-        if not expires or not signature or not expires.isdigit() or len(expires) > 12:
+        if not api_key_id or not expires or not signature or not expires.isdigit() or len(expires) > 12:
             raise UploadUrlRejected()
-        expected = self._signature(file_id, part_number, int(expires))
+        if len(api_key_id) > 64 or "\n" in api_key_id:
+            raise UploadUrlRejected()
+        expected = self._signature(file_id, part_number, api_key_id, int(expires))
         if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
             raise UploadUrlRejected()
         if int(expires) < self.clock.now():
