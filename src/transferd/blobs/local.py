@@ -12,6 +12,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import BinaryIO
 
 import anyio.to_thread
 
@@ -19,6 +20,25 @@ from transferd.blobs.base import CommitGuard, PartDiscarded, PartTooLarge, Store
 
 _READ_CHUNK = 1024 * 1024
 _WRITE_BUFFER = 1024 * 1024
+
+
+def _append(source: BinaryIO, target: BinaryIO) -> None:
+    """Copy ``source`` to the end of ``target`` in the kernel when it can (copy_file_range)."""
+    target.flush()
+    size = os.fstat(source.fileno()).st_size
+    copied = 0
+    try:
+        while copied < size:
+            done = os.copy_file_range(source.fileno(), target.fileno(), size - copied)
+            if done == 0:
+                break
+            copied += done
+    except OSError:  # e.g. a filesystem or kernel without it: fall back to a plain copy
+        pass
+    if copied < size:
+        source.seek(copied)
+        target.seek(0, os.SEEK_END)
+        shutil.copyfileobj(source, target, _READ_CHUNK)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -124,7 +144,7 @@ class LocalBlobStore:
                 with temp.open("wb") as out:
                     for source in sources:
                         with source.open("rb") as part:
-                            shutil.copyfileobj(part, out, _READ_CHUNK)
+                            _append(part, out)
                     out.flush()
                     os.fsync(out.fileno())
                 os.replace(temp, target)
