@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from transferd.client._uploads import FileInput, PartJob, Progress, Source, upload_parts
+from transferd.client._uploads import FileInput, PartJob, Progress, Source, part_jobs, upload_parts
 
 if TYPE_CHECKING:
     from transferd.client._client import Client
@@ -78,18 +78,8 @@ class Boards:
         jobs: list[PartJob] = []
         # The server keeps the request order (names may have been stripped), so match by index.
         for source, remote in zip(sources, created, strict=True):
-            multipart = remote["multipart"]
-            chunk = multipart["chunk_size"]
-            for number in range(1, multipart["part_numbers"] + 1):
-                jobs.append(
-                    PartJob(
-                        source=source,
-                        part_number=number,
-                        offset=(number - 1) * chunk,
-                        length=min(chunk, source.size - (number - 1) * chunk),
-                        url_for=functools.partial(self.upload_url, board_id, remote["id"], number, multipart["id"]),
-                    )
-                )
+            url_for = functools.partial(self._part_url, board_id, remote["id"], remote["multipart"]["id"])
+            jobs += part_jobs(source, remote, url_for)
         upload_parts(self._client, jobs, concurrency=concurrency, retries=retries, progress=progress)
         for remote in created:
             self.complete_file(board_id, remote["id"])
@@ -100,6 +90,9 @@ class Boards:
         body = [{"name": name, "size": size} for name, size in files]
         created: list[dict[str, Any]] = self._client.request("POST", f"/v2/boards/{_segment(board_id)}/files", body)
         return created
+
+    def _part_url(self, board_id: str, file_id: str, multipart_id: str, part_number: int) -> str:
+        return self.upload_url(board_id, file_id, part_number, multipart_id)
 
     def upload_url(self, board_id: str, file_id: str, part_number: int, multipart_id: str) -> str:
         result = self._client.request(

@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from transferd.client._uploads import FileInput, PartJob, Progress, Source, upload_parts
+from transferd.client._uploads import FileInput, PartJob, Progress, Source, part_jobs, upload_parts
 
 if TYPE_CHECKING:
     from transferd.client._client import Client
@@ -33,17 +33,7 @@ class Transfers:
         jobs: list[PartJob] = []
         # The server answers in request order (names may have been stripped), so match by index.
         for source, remote in zip(sources, transfer["files"], strict=True):
-            chunk = remote["multipart"]["chunk_size"]
-            for number in range(1, remote["multipart"]["part_numbers"] + 1):
-                jobs.append(
-                    PartJob(
-                        source=source,
-                        part_number=number,
-                        offset=(number - 1) * chunk,
-                        length=min(chunk, source.size - (number - 1) * chunk),
-                        url_for=functools.partial(self.upload_url, transfer["id"], remote["id"], number),
-                    )
-                )
+            jobs += part_jobs(source, remote, functools.partial(self.upload_url, transfer["id"], remote["id"]))
         upload_parts(self._client, jobs, concurrency=concurrency, retries=retries, progress=progress)
         for remote in transfer["files"]:
             self.complete_file(transfer["id"], remote["id"], remote["multipart"]["part_numbers"])

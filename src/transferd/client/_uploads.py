@@ -3,6 +3,7 @@ shared by transfers and boards."""
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -10,7 +11,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import httpx
 
@@ -68,6 +69,22 @@ class PartJob:
     offset: int
     length: int
     url_for: Callable[[], str]
+
+
+def part_jobs(source: Source, remote: dict[str, Any], url_for: Callable[[int], str]) -> list[PartJob]:
+    """One job per part of ``remote`` (a file as the server described it), sliced by its
+    ``chunk_size``; ``url_for(part_number)`` fetches a fresh upload URL."""
+    chunk = remote["multipart"]["chunk_size"]
+    return [
+        PartJob(
+            source=source,
+            part_number=number,
+            offset=(number - 1) * chunk,
+            length=min(chunk, source.size - (number - 1) * chunk),
+            url_for=functools.partial(url_for, number),
+        )
+        for number in range(1, remote["multipart"]["part_numbers"] + 1)
+    ]
 
 
 def put_part(http: httpx.Client, url: str, data: bytes) -> None:
