@@ -14,7 +14,8 @@ TransferdError
 ├── UnsupportedMediaType (415)
 ├── RequestHeadersTooLarge (431)
 ├── ExpectationFailed (417)     ── ChunkNumberInvalid, ChunksMissing
-└── RateLimited (429)
+├── RateLimited (429)
+└── DatabaseBusy (503)
 """
 
 from __future__ import annotations
@@ -159,6 +160,12 @@ class ChunksMissing(ExpectationFailed):
     def __init__(self, missing: list[int]) -> None:
         self.missing = missing
         super().__init__(f"Chunks {', '.join(str(n) for n in missing)} are still missing")
+
+
+class DatabaseBusy(TransferdError):
+    status_code = 503
+    default_message = "Service busy: the database is locked by another process, retry in a moment"
+    headers = {"Retry-After": "1"}
 
 
 class RateLimited(TransferdError):

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     max_connections: int = 1000
     max_transfer_bytes: int = 2 * GIB
     max_board_bytes: int = 2 * GIB  # all files ever added to one board, inclusive
+    max_board_items: int = 1000  # files and links of one board (its page lists them all)
     max_files_per_transfer: int = 1000
     max_file_name_length: int = 255
     transfer_lifetime_seconds: int = 7 * 24 * 3600

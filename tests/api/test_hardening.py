@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from typing import Any
 
+import pytest
+
 from tests import expect
-from tests.api.conftest import Caller, caller_for
+from tests.api.board_helpers import caller_for as board_caller_for
+from tests.api.conftest import ApiFactory, Caller, caller_for
 from tests.conftest import Api
 
 
@@ -73,3 +78,49 @@ def test_an_upload_url_with_its_key_swapped_is_refused(caller: Caller, api: Api)
     swapped = url.replace("key=key_", "key=key_X", 1)
     assert swapped != url
     expect.error(api.client.put(swapped, content=b"0123456789"), 403)
+
+
+def test_a_board_holds_at_most_max_board_items(make_api: ApiFactory) -> None:
+    api = make_api(max_board_items=3)
+    boards = board_caller_for(api, "capped")
+    board = boards.create("Capped")
+    assert (
+        boards.client.post(
+            f"/v2/boards/{board['id']}/links", headers=boards.headers, json=[{"url": "https://a.example"}] * 2
+        ).status_code
+        == 201
+    )
+    refused = boards.client.post(
+        f"/v2/boards/{board['id']}/files",
+        headers=boards.headers,
+        json=[{"name": "a", "size": 1}, {"name": "b", "size": 1}],
+    )
+    expect.error(refused, 400, '"board.items" must contain less than or equal to 3 items (2 already added)')
+    fits = boards.client.post(
+        f"/v2/boards/{board['id']}/files", headers=boards.headers, json=[{"name": "a", "size": 1}]
+    )
+    assert fits.status_code == 201
+    assert len(boards.get(board["id"]).json()["items"]) == 3
+
+
+def test_an_upload_url_with_a_non_ascii_digit_expiry_is_403_not_500(caller: Caller, api: Api) -> None:
+    transfer = caller.create([("a.bin", 10)])
+    url = caller.url(transfer["id"], transfer["files"][0]["id"], 1)
+    mangled = re.sub(r"expires=\d+", "expires=%C2%B2", url)
+    assert mangled != url
+    expect.error(api.client.put(mangled, content=b"0123456789"), 403)
+
+
+def test_a_database_locked_by_another_process_is_503_not_a_frozen_server(caller: Caller, api: Api) -> None:
+    if not api.services.db.is_sqlite:
+        pytest.skip("SQLite only: the lock of another process")
+    holder = sqlite3.connect(api.settings.data_dir / "transferd.sqlite3", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        response = caller.post_transfer({"files": [{"name": "a.bin", "size": 1}]})
+        expect.error(response, 503, "Service busy: the database is locked by another process, retry in a moment")
+        assert response.headers["retry-after"] == "1"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert caller.post_transfer({"files": [{"name": "a.bin", "size": 1}]}).status_code == 201

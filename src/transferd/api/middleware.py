@@ -38,7 +38,8 @@ class AccessLog:
             access_log.info(
                 "%s %s %d %.1fms",
                 scope["method"],
-                scope["path"],
+                # A path may hold a newline or NUL (percent-decoded): never let it start a fake line.
+                scope["path"].encode("unicode_escape").decode("ascii"),
                 status,
                 (time.perf_counter() - started) * 1000,
             )

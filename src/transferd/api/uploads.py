@@ -28,7 +28,7 @@ async def put_part(request: Request) -> Response:
     declared = request.headers.get("content-length")
     length = int(declared) if declared is not None and declared.isdigit() else None
     body = timed_stream(request, services.settings.body_read_timeout_seconds)
-    stored = await services.uploads.receive_part(record, part_number, body, length)
+    stored = await services.uploads.receive_part(record, part_number, body, length, api_key_id)
     return Response(b"", status_code=200, headers={"ETag": f'"{stored.etag}"'})
 
 

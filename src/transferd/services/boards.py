@@ -189,11 +189,20 @@ class BoardService:
         await self.store.create(board)
         return BoardView(board, [], [])
 
+    def _check_room(self, items_before: int, adding: int) -> None:
+        """A board's page and GET list every item: their number is capped (max_board_items)."""
+        cap = self.settings.max_board_items
+        if items_before + adding > cap:
+            raise ValidationFailed(
+                f'"board.items" must contain less than or equal to {cap} items ({items_before} already added)'
+            )
+
     async def add_links(self, board: BoardRecord, body: Any) -> list[LinkRecord]:
         links = parse_links(body, self.settings.max_files_per_transfer)
         now = self.clock.now()
 
         def build(_taken: frozenset[str], start: int) -> list[LinkRecord]:
+            self._check_room(start, len(links))
             return [
                 LinkRecord(
                     id=ids.board_id(now),
@@ -217,6 +226,8 @@ class BoardService:
         def build(taken: frozenset[str], start: int, held: int) -> list[FileRecord]:
             # Validated under the board's lock, so a name taken, or bytes added, by a concurrent call
             # are seen. The cap counts every file ever added to the board, uploaded or not.
+            if isinstance(body, list):
+                self._check_room(start, len(body))
             specs = parse_file_specs(
                 body,
                 field="board.files",

@@ -102,7 +102,9 @@ class UploadService:
         self, file_id: str, part_number: int, api_key_id: str | None, expires: str | None, signature: str | None
     ) -> None:
         """Validity is checked when the request starts (a slow body may finish after expiry)."""
-        if not api_key_id or not expires or not signature or not expires.isdigit() or len(expires) > 12:
+        if not api_key_id or not expires or not signature or not expires.isascii() or not expires.isdigit():
+            raise UploadUrlRejected()
+        if len(expires) > 12:
             raise UploadUrlRejected()
         if len(api_key_id) > 64 or "\n" in api_key_id:
             raise UploadUrlRejected()
@@ -113,7 +115,12 @@ class UploadService:
             raise UploadUrlRejected("Forbidden: Request has expired; request a new upload URL")
 
     async def receive_part(
-        self, record: FileRecord, part_number: int, body: AsyncIterator[bytes], declared_length: int | None
+        self,
+        record: FileRecord,
+        part_number: int,
+        body: AsyncIterator[bytes],
+        declared_length: int | None,
+        api_key_id: str | None = None,
     ) -> StoredPart:
         slot = record.part_size(part_number)
         if declared_length is not None and declared_length > slot:
@@ -123,8 +130,9 @@ class UploadService:
         async def commit(stored: StoredPart) -> AsyncIterator[None]:
             async with self.file_lock(record.id):
                 # Checked again now that the body is in: the file may have been completed, or its
-                # transfer finalized or expired, while the bytes were arriving (403, nothing stored).
-                await self.target(record.id, part_number)
+                # transfer finalized or expired, or its key revoked, while the bytes were arriving
+                # (403, nothing stored).
+                await self.target(record.id, part_number, api_key_id)
                 yield
                 await self.files.record_part(record.id, part_number, stored.size, stored.etag, self.clock.now())
 

@@ -7,7 +7,9 @@ Stores write their queries as plain functions of a SQLAlchemy ``Connection`` and
   indexed query takes tens of microseconds there, while a thread hop per statement (aiosqlite)
   costs a millisecond; and since a transaction never yields, transactions of one process never
   interleave. Writes start with ``BEGIN IMMEDIATE`` so that a second process (the CLI) makes them
-  wait for the lock (``busy_timeout``) instead of failing halfway.
+  wait for the lock (``busy_timeout``) instead of failing halfway. The wait blocks the loop, so it
+  is short: a lock held longer than that by another process is a 503 (``DatabaseBusy``), not a
+  server frozen for half a minute.
 - **PostgreSQL** (and any other server): through the async driver (asyncpg), the function running
   with ``AsyncConnection.run_sync``, so the event loop serves other requests while it waits.
 """
@@ -19,13 +21,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy
+import sqlalchemy.exc
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from transferd.errors import DatabaseBusy
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 2000
 T = TypeVar("T")
 Work = Callable[[Connection], T]
 
@@ -49,7 +55,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -90,20 +96,28 @@ class Database:
 
     async def _run(self, work: Work[T], *, write: bool) -> T:
         if self._sync is not None:
-            conn = self._inline_connection()
-            if write:
-                with conn.execution_options(sqlite_mode="write").begin():
-                    return work(conn)
-            # Reads skip BEGIN/COMMIT: each statement sees a consistent snapshot, and no write of
-            # this process can run between the statements of ``work`` (it never yields).
-            conn.execution_options(sqlite_mode="autocommit")
             try:
-                return work(conn)
-            finally:
-                conn.commit()  # ends SQLAlchemy's implicit transaction; nothing reaches SQLite
-        assert self._async
+                return self._run_inline(work, write=write)
+            except sqlalchemy.exc.OperationalError as exc:
+                if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+                    raise DatabaseBusy() from exc
+                raise
+        assert self._async is not None
         async with self._async.begin() as async_conn:
             return await async_conn.run_sync(work)
+
+    def _run_inline(self, work: Work[T], *, write: bool) -> T:
+        conn = self._inline_connection()
+        if write:
+            with conn.execution_options(sqlite_mode="write").begin():
+                return work(conn)
+        # Reads skip BEGIN/COMMIT: each statement sees a consistent snapshot, and no write of
+        # this process can run between the statements of ``work`` (it never yields).
+        conn.execution_options(sqlite_mode="autocommit")
+        try:
+            return work(conn)
+        finally:
+            conn.commit()  # ends SQLAlchemy's implicit transaction; nothing reaches SQLite
 
     def _inline_connection(self) -> Connection:
         if self._inline is None or self._inline.closed:
