@@ -262,6 +262,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from transferd.app import Services, create_app
+    from transferd.server import bounded_protocol
 
     settings = _settings()
     if settings.public_url is None:
@@ -292,10 +293,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         log_level=settings.log_level,
         server_header=False,
-        # Past this many open connections new ones get 503 instead of piling up. Slow clients that
-        # never finish their headers are a reverse proxy's job (see README, "Deploying").
+        # Past this many open connections new ones get 503 instead of piling up; a connection that
+        # sends no complete request head in head_timeout_seconds is closed (transferd.server).
         limit_concurrency=settings.max_connections,
         timeout_keep_alive=5,
+        # The head (request line + headers) may be a little larger than the headers alone.
+        http=bounded_protocol(settings.max_header_bytes + 16 * 1024, settings.head_timeout_seconds),
     )
     return 0
 

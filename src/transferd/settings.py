@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = 1024 * 1024
     max_header_bytes: int = 32 * 1024
     body_read_timeout_seconds: float = 30.0
+    head_timeout_seconds: float = 20.0
     max_connections: int = 1000
     max_transfer_bytes: int = 2 * GIB
     max_board_bytes: int = 2 * GIB  # all files ever added to one board, inclusive

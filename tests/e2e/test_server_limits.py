@@ -142,3 +142,61 @@ def test_a_client_vanishing_mid_part_is_not_an_error(server: Server) -> None:
     wait_until(lambda: not temp_files(server), timeout=10)
     # the part was not stored: a full upload of the same URL still works
     assert httpx.put(url, content=b"y" * 1000).status_code == 200
+
+
+@pytest.fixture
+def impatient_server(tmp_path: Path) -> Iterator[Server]:
+    """A server that waits one second for a request head."""
+    running = start_server(tmp_path / "data", {"TRANSFERD_HEAD_TIMEOUT_SECONDS": "1"})
+    try:
+        yield running
+    finally:
+        stop_server(running)
+
+
+def test_a_connection_that_sends_no_request_is_closed_with_408(impatient_server: Server) -> None:
+    with connect(impatient_server) as sock:
+        response = read_response(sock)  # sent nothing: the server speaks first, then closes
+        assert sock.recv(1) == b""
+    assert response.status == 408
+
+
+def test_a_trickling_request_head_is_closed_with_408(impatient_server: Server) -> None:
+    with connect(impatient_server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nx-a: ")
+        response = read_response(sock)
+    assert response.status == 408
+
+
+def test_keep_alive_requests_each_get_their_own_head_time(impatient_server: Server) -> None:
+    with httpx.Client(base_url=impatient_server.base_url) as client:
+        for _ in range(3):
+            assert client.get("/healthz").status_code == 200
+
+
+def test_a_head_larger_than_the_cap_is_cut_off_as_it_arrives(server: Server) -> None:
+    with connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        sent = 0
+        try:
+            while sent < 64 * 1024 * 1024:  # the server must stop this long before 64 MiB
+                sock.sendall(b"x-filler: " + b"a" * 8000 + b"\r\n")
+                sent += 8012
+        except OSError:
+            pass  # the server closed the connection: what we want
+        try:
+            status: int | None = read_response(sock).status
+        except ConnectionResetError:
+            status = None  # the 431 can be lost to the reset of a connection closed with unread data
+    assert status in (431, None)
+    assert sent < 4 * 1024 * 1024
+    assert httpx.get(f"{server.base_url}/healthz").status_code == 200
+
+
+def test_a_small_head_sent_with_a_large_body_in_one_write_is_fine(server: Server) -> None:
+    body = b"z" * 300_000
+    url = create_one_part_file(server, authorize(server), len(body))
+    with connect(server) as sock:
+        sock.sendall(put_head(url, len(body)) + body)  # far more than the head cap, but only body
+        response = read_response(sock)
+    assert response.status == 200
