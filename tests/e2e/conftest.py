@@ -112,3 +112,16 @@ def raw_http(base_url: str, request: bytes, timeout: float = 10.0) -> RawRespons
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     return RawResponse(int(status_line.split(" ")[1]), headers, body)
+
+
+def client_cli(server: Server, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI as a client of ``server``: its environment minus TRANSFERD_* (so no data dir is
+    shared by accident), plus ``env``."""
+    base = {name: value for name, value in server.env.items() if not name.startswith("TRANSFERD_")}
+    return subprocess.run(
+        [sys.executable, "-m", "transferd.cli", *args],
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

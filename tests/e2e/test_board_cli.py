@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -15,22 +13,14 @@ import httpx
 import pytest
 
 from tests.conftest import Server
+from tests.e2e.conftest import client_cli
 
 pytestmark = pytest.mark.e2e
 
 MIB = 1024 * 1024
 
 
-def cli(server: Server, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The CLI with the server's environment minus TRANSFERD_*, plus ``env``."""
-    base = {name: value for name, value in server.env.items() if not name.startswith("TRANSFERD_")}
-    return subprocess.run(
-        [sys.executable, "-m", "transferd.cli", *args],
-        env={**base, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+cli = client_cli
 
 
 def api_options(server: Server) -> list[str]:

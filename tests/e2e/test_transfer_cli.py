@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Server
+from tests.e2e.conftest import client_cli
 
 pytestmark = pytest.mark.e2e
 
 MIB = 1024 * 1024
 
 
-def cli(server: Server, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    base = {name: value for name, value in server.env.items() if not name.startswith("TRANSFERD_")}
-    return subprocess.run(
-        [sys.executable, "-m", "transferd.cli", *args],
-        env={**base, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+cli = client_cli
 
 
 def test_send_prints_a_url_that_download_turns_back_into_the_same_bytes(server: Server, tmp_path: Path) -> None:
