@@ -14,7 +14,7 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-.venv/bin/pytest "$@"
+env -u TRANSFERD_TEST_POSTGRES .venv/bin/pytest "$@"  # SQLite, the embedded default
 if [ -n "${TRANSFERD_TEST_POSTGRES:-}" ]; then
   echo "--- again on PostgreSQL ($TRANSFERD_TEST_POSTGRES): in-process API, auth and store tests"
   .venv/bin/pytest -q -p no:cacheprovider tests/api tests/auth tests/services -m "not e2e"
