@@ -14,7 +14,6 @@ TransferdError
 ├── UnsupportedMediaType (415)
 ├── RequestHeadersTooLarge (431)
 ├── ExpectationFailed (417)     ── ChunkNumberInvalid, ChunksMissing
-├── RateLimited (429)
 └── DatabaseBusy (503)
 """
 
@@ -166,8 +165,3 @@ class DatabaseBusy(TransferdError):
     status_code = 503
     default_message = "Service busy: the database is locked by another process, retry in a moment"
     headers = {"Retry-After": "1"}
-
-
-class RateLimited(TransferdError):
-    status_code = 429
-    default_message = "Limit Exceeded Exception"

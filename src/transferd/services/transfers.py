@@ -12,7 +12,7 @@ from transferd import ids
 from transferd.auth.guard import Principal
 from transferd.clock import Clock
 from transferd.errors import (
-    Conflict,
+    FileComplete,
     FileNotFound,
     Gone,
     TransferLocked,
@@ -26,6 +26,7 @@ from transferd.services.uploads import UploadService, parse_part_number
 from transferd.settings import Settings
 from transferd.store.files import FileRecord, FileStore
 from transferd.store.transfers import TransferRecord, TransferStore
+from transferd.text import refuse_unstorable
 
 log = logging.getLogger("transferd.transfers")
 
@@ -110,10 +111,7 @@ class TransferService:
             raise ValidationFailed(
                 f'"transfer.message" length must be less than or equal to {MAX_MESSAGE_LENGTH} characters long'
             )
-        # JSON may carry "\u0000" and unpaired "\ud800" escapes; neither can be stored (PostgreSQL text,
-        # UTF-8) nor sent back, so they are refused rather than becoming a 500.
-        if any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in message):
-            raise ValidationFailed('"transfer.message" must not contain NUL characters or unpaired surrogates')
+        refuse_unstorable(message, "transfer.message")
         if "files" not in body:
             raise ValidationFailed('"transfer.files" is required')
         specs = parse_file_specs(
@@ -167,7 +165,7 @@ class TransferService:
         self._require_open(transfer)
         if record.completed_at is not None:
             # Its URL could only be refused: upload-complete checked the bytes, they stay as they are.
-            raise Conflict("File is complete; it takes no more parts")
+            raise FileComplete("File is complete; it takes no more parts")
         return self.uploads.presign(record, part_number, principal.api_key_id)
 
     async def complete_file(self, principal: Principal, transfer_id: str, file_id: str, body: Any) -> FileRecord:
